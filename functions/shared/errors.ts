@@ -1,0 +1,67 @@
+/** A failure the client caused or must hear about; `code` is stable and part of the API. */
+export abstract class ClientError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidJsonError extends ClientError {
+  readonly code = "INVALID_JSON";
+}
+
+export class InvalidMessageError extends ClientError {
+  readonly code = "INVALID_MESSAGE";
+}
+
+export class UnknownRouteError extends ClientError {
+  readonly code = "UNKNOWN_ROUTE";
+}
+
+export class MissingDataError extends ClientError {
+  readonly code = "MISSING_DATA";
+}
+
+export class InvalidBase64Error extends ClientError {
+  readonly code = "INVALID_BASE64";
+}
+
+export class PayloadTooLargeError extends ClientError {
+  readonly code = "PAYLOAD_TOO_LARGE";
+}
+
+export class AuthorMismatchError extends ClientError {
+  readonly code = "AUTHOR_MISMATCH";
+}
+
+export class UnauthenticatedError extends ClientError {
+  readonly code = "UNAUTHENTICATED";
+}
+
+export class NotConnectedError extends ClientError {
+  readonly code = "NOT_CONNECTED";
+}
+
+export class InvalidChannelError extends ClientError {
+  readonly code = "INVALID_CHANNEL";
+}
+
+export class PublishFailedError extends ClientError {
+  readonly code = "PUBLISH_FAILED";
+}
+
+export class InternalError extends ClientError {
+  readonly code = "INTERNAL_ERROR";
+}
+
+/** The message a client receives for an error, on the connection it used. */
+export interface ErrorReply {
+  action: "error";
+  code: string;
+  message: string;
+}
+
+export function errorReply(error: ClientError): ErrorReply {
+  return { action: "error", code: error.code, message: error.message };
+}

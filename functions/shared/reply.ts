@@ -1,0 +1,31 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { errorReply, type ClientError } from "./errors";
+import { managementClient, postToConnection } from "./management-api";
+import { managementEndpoint } from "./websocket-event";
+
+export interface ConnectionAddress {
+  domainName: string;
+  stage: string;
+  connectionId: string;
+}
+
+/** Sends one JSON message to one connection; a closed connection or a failed post is logged, never thrown. */
+export async function sendToConnection(address: ConnectionAddress, payload: unknown, logger: Logger): Promise<boolean> {
+  try {
+    const client = managementClient(managementEndpoint(address.domainName, address.stage));
+    const outcome = await postToConnection(client, address.connectionId, JSON.stringify(payload));
+    if (outcome === "gone") {
+      logger.info("Connection closed before the reply", { connectionId: address.connectionId });
+    }
+    return outcome === "delivered";
+  } catch (error) {
+    logger.error("Reply to connection failed", { connectionId: address.connectionId, error: error as Error });
+    return false;
+  }
+}
+
+/** Tells the client what went wrong, as `{"action": "error", "code", "message"}`. */
+export async function replyWithError(address: ConnectionAddress, error: ClientError, logger: Logger): Promise<void> {
+  logger.info("Client error", { code: error.code, reason: error.message });
+  await sendToConnection(address, errorReply(error), logger);
+}

@@ -1,0 +1,115 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { AudioStatus } from "../shared/audio-events";
+import { audioFailedMessage, storedDetailSchema } from "../shared/audio-event-schemas";
+import { broadcast } from "../shared/broadcaster";
+import { ConnectionStore } from "../shared/connection-store";
+import { DeduplicationLedger } from "../shared/deduplication";
+import { positiveInteger, readEnvironment } from "../shared/env";
+import { managementClient } from "../shared/management-api";
+import { MetricUnit, observability } from "../shared/observability";
+import { validatePcm } from "../shared/pcm";
+import { sendToConnection } from "../shared/reply";
+import { managementEndpoint } from "../shared/websocket-event";
+
+const env = readEnvironment([
+  "AUDIO_BUCKET",
+  "CONNECTIONS_TABLE",
+  "CHANNEL_INDEX",
+  "CHUNKS_TABLE",
+  "MAX_AUDIO_BYTES",
+  "SAMPLE_RATE_HZ",
+  "MAX_DURATION_MS",
+  "DEDUPLICATION_WINDOW_SECONDS",
+]);
+const limits = {
+  maxBytes: positiveInteger("MAX_AUDIO_BYTES", env.MAX_AUDIO_BYTES),
+  sampleRateHz: positiveInteger("SAMPLE_RATE_HZ", env.SAMPLE_RATE_HZ),
+  maxDurationMs: positiveInteger("MAX_DURATION_MS", env.MAX_DURATION_MS),
+};
+const { logger, metrics } = observability("validate-audio");
+const s3 = new S3Client({});
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const connections = new ConnectionStore(documents, env.CONNECTIONS_TABLE, env.CHANNEL_INDEX);
+const ledger = new DeduplicationLedger(
+  documents,
+  env.CHUNKS_TABLE,
+  positiveInteger("DEDUPLICATION_WINDOW_SECONDS", env.DEDUPLICATION_WINDOW_SECONDS),
+);
+
+export interface ValidateResult {
+  status: "broadcast" | "rejected" | "duplicate" | "malformed";
+  delivered?: number;
+}
+
+/** Reads a STORED chunk back, validates it, and broadcasts it once to the sender's channel, or tells the sender why not. */
+export const handler = async (event: { id?: string; detail?: unknown }): Promise<ValidateResult> => {
+  const parsed = storedDetailSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    logger.error("Malformed STORED event", { eventId: event.id, issues: parsed.error.issues.slice(0, 5) });
+    metrics.addMetric("MalformedEvents", MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    return { status: "malformed" };
+  }
+  const detail = parsed.data;
+  const sender = {
+    domainName: detail.websocket_context.domain_name,
+    stage: detail.websocket_context.stage,
+    connectionId: detail.websocket_context.connection_id,
+  };
+  const author = detail.message.author;
+  logger.appendKeys({ chunkId: detail.chunk_id, connectionId: sender.connectionId });
+
+  if (!(await ledger.claim(detail.chunk_id))) {
+    logger.info("Duplicate delivery suppressed");
+    metrics.addMetric("DuplicatesSuppressed", MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    return { status: "duplicate" };
+  }
+
+  const started = performance.now();
+  let audio: Uint8Array;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: env.AUDIO_BUCKET, Key: detail.s3_key }));
+    audio = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+  } catch (error) {
+    // Give the claim back so that the retry EventBridge makes can still deliver the chunk.
+    await ledger.release(detail.chunk_id);
+    throw error;
+  }
+  const verdict = validatePcm(audio, limits);
+  metrics.addMetric("ValidationLatency", MetricUnit.Milliseconds, performance.now() - started);
+
+  if (!verdict.valid) {
+    logger.info("Audio rejected", { code: verdict.code, reason: verdict.reason });
+    metrics.addMetric("ValidationFailures", MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    await sendToConnection(sender, audioFailedMessage(author, detail.timestamp, verdict.code, verdict.reason), logger);
+    return { status: "rejected" };
+  }
+
+  const members = await connections.listChannel(detail.channel);
+  const recipients = members.filter((connectionId) => connectionId !== sender.connectionId);
+  const result = await broadcast({
+    client: managementClient(managementEndpoint(sender.domainName, sender.stage)),
+    recipients,
+    payload: {
+      action: "audio",
+      data: {
+        audio: Buffer.from(audio).toString("base64"),
+        author,
+        timestamp: detail.timestamp,
+        status: AudioStatus.Validated,
+      },
+    },
+    onGone: (connectionId) => connections.remove(connectionId),
+    onError: (connectionId, error) => logger.warn("Broadcast to a listener failed", { listener: connectionId, error: error as Error }),
+  });
+  metrics.addMetric("BroadcastDeliveries", MetricUnit.Count, result.delivered);
+  metrics.addMetric("BroadcastFailures", MetricUnit.Count, result.failed);
+  metrics.addMetric("StaleConnectionsRemoved", MetricUnit.Count, result.gone);
+  metrics.publishStoredMetrics();
+  logger.info("Audio broadcast", { channel: detail.channel, ...result });
+  return { status: "broadcast", delivered: result.delivered };
+};

@@ -1,0 +1,310 @@
+import { createHash } from "node:crypto";
+import { Construct } from "constructs";
+import { Fn, Lazy } from "cdktf";
+import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
+import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
+import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
+import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
+import { Apigatewayv2Deployment } from "@cdktf/provider-aws/lib/apigatewayv2-deployment";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import type { NodeFunction } from "../lambda-function";
+import { SecureTable, type TableIndex } from "../shared/table";
+
+export interface StageRouteSettings {
+  /** Steady-state requests per second for each route. @default - 500 */
+  readonly throttlingRateLimit?: number;
+  /** Burst of requests for each route. @default - 1000 */
+  readonly throttlingBurstLimit?: number;
+  /** Per-route CloudWatch metrics. @default - true */
+  readonly detailedMetricsEnabled?: boolean;
+  /** Execution log level: OFF, ERROR or INFO. @default - "ERROR" */
+  readonly loggingLevel?: "OFF" | "ERROR" | "INFO";
+}
+
+export interface ConnectionsTableProps {
+  /** Table name. @default - "<name>-connections" */
+  readonly name?: string;
+  /** Attribute holding the expiry time in epoch seconds. @default - "expiresAt" */
+  readonly ttlAttribute?: string;
+  /** Indexes on connection attributes (the key is `connectionId`). @default - none */
+  readonly globalSecondaryIndexes?: TableIndex[];
+}
+
+export interface WebSocketAuthorizerProps {
+  /** The function that authorizes `$connect` (REQUEST authorizer). */
+  readonly handler: NodeFunction;
+  /**
+   * Request parameters that must all be present before the authorizer runs, e.g. `route.request.header.Authorization`.
+   * @default - none: the authorizer runs on every `$connect`
+   */
+  readonly identitySources?: string[];
+}
+
+export interface UsagePlanThrottle {
+  /** Requests per second across the API key. @default - 100 */
+  readonly rateLimit?: number;
+  /** Burst across the API key. @default - 200 */
+  readonly burstLimit?: number;
+}
+
+export interface WebSocketApiProps {
+  /** API name; also the prefix of the names of its resources. */
+  readonly name: string;
+  /** What the API is for. @default - none */
+  readonly description?: string;
+  /** How API Gateway picks a route from a message. @default - "$request.body.action" */
+  readonly routeSelectionExpression?: string;
+  /** Stage name, the last part of the URL. @default - "live" */
+  readonly stageName?: string;
+  /** Throttling, metrics and logging of every route. @default - see StageRouteSettings */
+  readonly stageDefaultRouteSettings?: StageRouteSettings;
+  /** Require an API key (header `x-api-key`) on `$connect`, with a usage plan. @default - false */
+  readonly apiKeyRequired?: boolean;
+  /** Throttle of the usage plan when an API key is required. @default - see UsagePlanThrottle */
+  readonly usagePlanThrottle?: UsagePlanThrottle;
+  /** REQUEST authorizer on `$connect`. @default - none */
+  readonly authorizer?: WebSocketAuthorizerProps;
+  /** The table of open connections. @default - see ConnectionsTableProps */
+  readonly connectionsTable?: ConnectionsTableProps;
+  /** Days to keep access logs. @default - 14 */
+  readonly cloudwatchLogsRetentionInDays?: number;
+  /** KMS key for the access log group and the connections table. @default - AWS managed encryption */
+  readonly kmsKeyArn?: string;
+}
+
+export interface RouteOptions {
+  /** The function that handles the route's messages. */
+  readonly handler: NodeFunction;
+}
+
+/** Fields of the JSON access log line, one per request. */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  extendedRequestId: "$context.extendedRequestId",
+  requestTime: "$context.requestTime",
+  eventType: "$context.eventType",
+  routeKey: "$context.routeKey",
+  status: "$context.status",
+  connectionId: "$context.connectionId",
+  sourceIp: "$context.identity.sourceIp",
+  integrationLatency: "$context.integrationLatency",
+  authorizerError: "$context.authorizer.error",
+  errorMessage: "$context.error.message",
+});
+
+const ROUTE_KEY = /^(\$connect|\$disconnect|\$default|[A-Za-z0-9_.:-]{1,128})$/;
+
+/** An API Gateway v2 WebSocket API with a stage, routes to Lambda functions and a connections table. */
+export class WebSocketApi extends Construct {
+  public readonly apiId: string;
+  public readonly apiExecutionArn: string;
+  public readonly stageName: string;
+  /** `wss://` URL that clients connect to. */
+  public readonly stageInvokeUrl: string;
+  /** `https://` endpoint of the `@connections` management API. */
+  public readonly managementEndpoint: string;
+  public readonly connectionsTableName: string;
+  public readonly connectionsTableArn: string;
+  public readonly connectionsTableTtlAttribute: string;
+  /** The API key clients send as `x-api-key`, when one is required. */
+  public readonly apiKeyValue?: string;
+  public readonly routeKeys: string[] = [];
+
+  private readonly api: Apigatewayv2Api;
+  private readonly authorizer?: Apigatewayv2Authorizer;
+  private readonly apiKeyRequired: boolean;
+  private readonly integrations = new Map<NodeFunction, Apigatewayv2Integration>();
+  private readonly routes: Apigatewayv2Route[] = [];
+  private readonly deploymentDescription: Record<string, unknown>[] = [];
+
+  constructor(scope: Construct, id: string, props: WebSocketApiProps) {
+    super(scope, id);
+    const stageName = props.stageName ?? "live";
+    const routeSelectionExpression = props.routeSelectionExpression ?? "$request.body.action";
+    const routeSettings = props.stageDefaultRouteSettings ?? {};
+    const throttlingRateLimit = routeSettings.throttlingRateLimit ?? 500;
+    const throttlingBurstLimit = routeSettings.throttlingBurstLimit ?? 1000;
+    const retentionInDays = props.cloudwatchLogsRetentionInDays ?? 14;
+    const tableProps = props.connectionsTable ?? {};
+    this.apiKeyRequired = props.apiKeyRequired ?? false;
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
+      throw new Error(`Stage name must be letters, digits, hyphens or underscores, got "${stageName}"`);
+    }
+    if (!routeSelectionExpression.startsWith("$request.body.")) {
+      throw new Error(`Route selection expression must select a body field, got "${routeSelectionExpression}"`);
+    }
+    if (throttlingRateLimit <= 0 || throttlingBurstLimit <= 0) {
+      throw new Error(`Stage throttling limits must be positive, got rate ${throttlingRateLimit} and burst ${throttlingBurstLimit}`);
+    }
+
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: props.name,
+      description: props.description,
+      protocolType: "WEBSOCKET",
+      routeSelectionExpression,
+      apiKeySelectionExpression: this.apiKeyRequired ? "$request.header.x-api-key" : undefined,
+    });
+    this.apiId = this.api.id;
+    this.apiExecutionArn = this.api.executionArn;
+    this.stageName = stageName;
+
+    const table = new SecureTable(this, "connections", {
+      name: tableProps.name ?? `${props.name}-connections`,
+      hashKey: "connectionId",
+      ttlAttribute: tableProps.ttlAttribute ?? "expiresAt",
+      globalSecondaryIndexes: tableProps.globalSecondaryIndexes,
+      kmsKeyArn: props.kmsKeyArn,
+    });
+    this.connectionsTableName = table.tableName;
+    this.connectionsTableArn = table.tableArn;
+    this.connectionsTableTtlAttribute = tableProps.ttlAttribute ?? "expiresAt";
+
+    if (props.authorizer) {
+      const handler = props.authorizer.handler;
+      this.authorizer = new Apigatewayv2Authorizer(this, "authorizer", {
+        apiId: this.api.id,
+        name: `${props.name}-authorizer`,
+        authorizerType: "REQUEST",
+        authorizerUri: handler.invokeArn,
+        identitySources: props.authorizer.identitySources ?? [],
+      });
+      new LambdaPermission(this, "authorizer-permission", {
+        statementId: "AllowApiGatewayAuthorizer",
+        action: "lambda:InvokeFunction",
+        functionName: handler.functionName,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: `${this.api.executionArn}/authorizers/${this.authorizer.id}`,
+      });
+      this.deploymentDescription.push({
+        authorizer: handler.functionName,
+        identitySources: props.authorizer.identitySources ?? [],
+      });
+    }
+
+    const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${props.name}/${stageName}`,
+      retentionInDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+
+    const deployment = new Apigatewayv2Deployment(this, "deployment", {
+      apiId: this.api.id,
+      description: "Redeployed whenever a route, an integration or the authorizer changes",
+      // The hash changes with any route setting; referencing the route ids also orders the deployment after them.
+      triggers: {
+        redeployment: Lazy.stringValue({
+          produce: () =>
+            Fn.sha1(
+              Fn.join(",", [
+                createHash("sha1")
+                  .update(JSON.stringify({ routeSelectionExpression, routes: this.deploymentDescription }))
+                  .digest("hex"),
+                ...this.routes.map((route) => route.id),
+              ]),
+            ),
+        }),
+      },
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    const stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: stageName,
+      deploymentId: deployment.id,
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      defaultRouteSettings: {
+        throttlingRateLimit,
+        throttlingBurstLimit,
+        detailedMetricsEnabled: routeSettings.detailedMetricsEnabled ?? true,
+        loggingLevel: routeSettings.loggingLevel ?? "ERROR",
+        dataTraceEnabled: false,
+      },
+    });
+    this.stageInvokeUrl = stage.invokeUrl;
+    this.managementEndpoint = Fn.replace(stage.invokeUrl, "wss://", "https://");
+
+    if (this.apiKeyRequired) {
+      const throttle = props.usagePlanThrottle ?? {};
+      const key = new ApiGatewayApiKey(this, "api-key", { name: `${props.name}-key`, enabled: true });
+      const plan = new ApiGatewayUsagePlan(this, "usage-plan", {
+        name: `${props.name}-usage-plan`,
+        apiStages: [{ apiId: this.api.id, stage: stage.name }],
+        throttleSettings: { rateLimit: throttle.rateLimit ?? 100, burstLimit: throttle.burstLimit ?? 200 },
+      });
+      new ApiGatewayUsagePlanKey(this, "usage-plan-key", {
+        keyId: key.id,
+        keyType: "API_KEY",
+        usagePlanId: plan.id,
+      });
+      this.apiKeyValue = key.value;
+    }
+  }
+
+  /** Routes messages whose route key is `routeKey` to a function. `$connect` gets the API key check and the authorizer. */
+  public addRoute(routeKey: string, options: RouteOptions): void {
+    if (!ROUTE_KEY.test(routeKey)) {
+      throw new Error(`Route key must be $connect, $disconnect, $default or a plain action name, got "${routeKey}"`);
+    }
+    if (this.routeKeys.includes(routeKey)) {
+      throw new Error(`Route "${routeKey}" is already defined`);
+    }
+    const handler = options.handler;
+    const childId = routeKey.replace(/^\$/, "").replace(/[^A-Za-z0-9-]/g, "-");
+    const isConnect = routeKey === "$connect";
+
+    const route = new Apigatewayv2Route(this, `route-${childId}`, {
+      apiId: this.api.id,
+      routeKey,
+      target: `integrations/${this.integrationFor(handler).id}`,
+      authorizationType: isConnect && this.authorizer ? "CUSTOM" : "NONE",
+      authorizerId: isConnect ? this.authorizer?.id : undefined,
+      apiKeyRequired: isConnect && this.apiKeyRequired ? true : undefined,
+    });
+    new LambdaPermission(this, `permission-${childId}`, {
+      statementId: `AllowApiGatewayRoute-${childId}`,
+      action: "lambda:InvokeFunction",
+      functionName: handler.functionName,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/${this.stageName}/${routeKey}`,
+    });
+    this.routes.push(route);
+    this.routeKeys.push(routeKey);
+    this.deploymentDescription.push({
+      routeKey,
+      handler: handler.functionName,
+      authorized: isConnect && this.authorizer !== undefined,
+      apiKeyRequired: isConnect && this.apiKeyRequired,
+    });
+  }
+
+  /** Lets a function post to, read and close this stage's connections through the `@connections` API. */
+  public grantManageConnections(fn: NodeFunction): void {
+    fn.addPolicy("manage-connections", [
+      {
+        actions: ["execute-api:ManageConnections"],
+        resources: [`${this.api.executionArn}/${this.stageName}/POST/@connections/*`],
+      },
+    ]);
+  }
+
+  private integrationFor(handler: NodeFunction): Apigatewayv2Integration {
+    let integration = this.integrations.get(handler);
+    if (!integration) {
+      integration = new Apigatewayv2Integration(this, `integration-${handler.node.id}`, {
+        apiId: this.api.id,
+        integrationType: "AWS_PROXY",
+        integrationMethod: "POST",
+        integrationUri: handler.invokeArn,
+        contentHandlingStrategy: "CONVERT_TO_TEXT",
+        passthroughBehavior: "WHEN_NO_MATCH",
+      });
+      this.integrations.set(handler, integration);
+    }
+    return integration;
+  }
+}

@@ -1,0 +1,216 @@
+import { Construct } from "constructs";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
+import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { AUDIO_EVENT_DETAIL_TYPE, AUDIO_EVENT_SOURCE } from "../functions/shared/audio-events";
+import { AudioProcessing, type AudioLimits } from "../modules/audio-processing";
+import { EncryptionKey } from "../modules/encryption-key";
+import { NodeFunction } from "../modules/lambda-function";
+import { policyDocument } from "../modules/shared/policy";
+import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
+import { configureProviders } from "./providers";
+
+/** Route keys that carry audio; the seed uses both names. */
+export const AUDIO_ROUTES = ["sendaudio", "audio"] as const;
+export const CHANNEL_INDEX = "channel-index";
+
+export interface GameVoiceConfig {
+  /** AWS region. */
+  readonly region: string;
+  /** Prefix of every resource name. @default - "game-voice" */
+  readonly namePrefix?: string;
+  /** WebSocket stage name. @default - "live" */
+  readonly stageName?: string;
+  /** Throttling and logging of the WebSocket routes. @default - the websocket module's defaults */
+  readonly stageDefaultRouteSettings?: StageRouteSettings;
+  /** Days before stored audio expires. @default - 30 */
+  readonly audioRetentionInDays?: number;
+  /** Limits on one audio chunk. @default - 64 KiB, 16 kHz, 2 s */
+  readonly audioLimits?: AudioLimits;
+  /** Days to keep logs. @default - 14 */
+  readonly cloudwatchLogsRetentionInDays?: number;
+  /** Seconds a connection record lives without a disconnect; API Gateway closes connections after 2 hours. @default - 10800 */
+  readonly connectionTtlSeconds?: number;
+  /**
+   * Set the account-wide role API Gateway uses to write logs. Needed once per account and region before
+   * any stage can log; turn off when another stack or your landing zone already sets it.
+   * @default - true
+   */
+  readonly manageApiGatewayAccount?: boolean;
+  /** Extra tags on every resource. @default - none */
+  readonly tags?: Record<string, string>;
+}
+
+/** Game voice chat: a WebSocket API with API key and Cognito auth, and an audio pipeline through EventBridge and S3. */
+export class GameVoiceStack extends TerraformStack {
+  constructor(scope: Construct, id: string, config: GameVoiceConfig) {
+    super(scope, id);
+    const prefix = config.namePrefix ?? "game-voice";
+    const retention = config.cloudwatchLogsRetentionInDays ?? 14;
+    const connectionTtlSeconds = config.connectionTtlSeconds ?? 10_800;
+    if (!/^[a-z][a-z0-9-]{1,30}$/.test(prefix)) {
+      throw new Error(`Name prefix must be 2-31 lowercase letters, digits or hyphens, got "${prefix}"`);
+    }
+    if (connectionTtlSeconds < 7_200) {
+      throw new Error(`Connection TTL must outlive the 2-hour connection limit (7200 s), got ${connectionTtlSeconds}`);
+    }
+    configureProviders(this, id, {
+      region: config.region,
+      tags: { Project: "realtime-game-backends", Stack: id, ...config.tags },
+    });
+
+    const key = new EncryptionKey(this, "key", {
+      alias: `${prefix}-data`,
+      description: `Encrypts the logs, tables and queues of ${prefix}`,
+      allowCloudWatchLogs: true,
+      allowEventBridge: true,
+    });
+    const functionDefaults = { kmsKeyArn: key.keyArn, cloudwatchLogsRetentionInDays: retention };
+
+    const userPool = new CognitoUserPool(this, "players", {
+      name: `${prefix}-players`,
+      passwordPolicy: {
+        minimumLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: true,
+        temporaryPasswordValidityDays: 3,
+      },
+      mfaConfiguration: "OPTIONAL",
+      softwareTokenMfaConfiguration: { enabled: true },
+      autoVerifiedAttributes: ["email"],
+      accountRecoverySetting: { recoveryMechanism: [{ name: "verified_email", priority: 1 }] },
+      adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+      deletionProtection: "ACTIVE",
+    });
+    const userPoolClient = new CognitoUserPoolClient(this, "players-client", {
+      name: `${prefix}-game-client`,
+      userPoolId: userPool.id,
+      generateSecret: false,
+      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+      preventUserExistenceErrors: "ENABLED",
+      enableTokenRevocation: true,
+      accessTokenValidity: 60,
+      idTokenValidity: 60,
+      refreshTokenValidity: 30,
+      tokenValidityUnits: [{ accessToken: "minutes", idToken: "minutes", refreshToken: "days" }],
+    });
+
+    const authorizer = new NodeFunction(this, "authorizer", {
+      ...functionDefaults,
+      functionName: `${prefix}-authorizer`,
+      bundle: "cognito-authorizer",
+      description: "Verifies the player's Cognito JWT on $connect",
+      timeout: 5,
+      environment: { USER_POOL_ID: userPool.id, USER_POOL_CLIENT_ID: userPoolClient.id },
+    });
+
+    const websocket = new WebSocketApi(this, "websocket", {
+      name: prefix,
+      description: "Game voice chat",
+      stageName: config.stageName,
+      stageDefaultRouteSettings: config.stageDefaultRouteSettings,
+      apiKeyRequired: true,
+      // The token may come as a header or as a query parameter, so no single identity source is required.
+      authorizer: { handler: authorizer, identitySources: [] },
+      connectionsTable: {
+        globalSecondaryIndexes: [{ name: CHANNEL_INDEX, hashKey: "channel" }],
+      },
+      cloudwatchLogsRetentionInDays: retention,
+      kmsKeyArn: key.keyArn,
+    });
+    const connectionsTable = { tableName: websocket.connectionsTableName, tableArn: websocket.connectionsTableArn };
+
+    const audio = new AudioProcessing(this, "audio", {
+      namePrefix: prefix,
+      websocket,
+      channelIndexName: CHANNEL_INDEX,
+      audioRetentionInDays: config.audioRetentionInDays,
+      audioLimits: config.audioLimits,
+      kmsKeyArn: key.keyArn,
+      cloudwatchLogsRetentionInDays: retention,
+    });
+
+    const connect = new NodeFunction(this, "connect", {
+      ...functionDefaults,
+      functionName: `${prefix}-connect`,
+      bundle: "voice-connect",
+      description: "Records a new connection and its channel",
+      environment: { CONNECTION_TTL_SECONDS: String(connectionTtlSeconds), DEFAULT_CHANNEL: "global" },
+    });
+    connect.bindTable("CONNECTIONS_TABLE", connectionsTable, "write");
+
+    const disconnect = new NodeFunction(this, "disconnect", {
+      ...functionDefaults,
+      functionName: `${prefix}-disconnect`,
+      bundle: "voice-disconnect",
+      description: "Removes a closed connection",
+    });
+    disconnect.bindTable("CONNECTIONS_TABLE", connectionsTable, "write");
+
+    const message = new NodeFunction(this, "message", {
+      ...functionDefaults,
+      functionName: `${prefix}-message`,
+      bundle: "voice-message",
+      description: "Checks an audio message and publishes it as PENDING",
+      environment: {
+        MAX_AUDIO_BYTES: String(audio.limits.maxAudioBytes),
+        EVENT_SOURCE: AUDIO_EVENT_SOURCE,
+        EVENT_DETAIL_TYPE: AUDIO_EVENT_DETAIL_TYPE,
+      },
+    });
+    message.bindTable("CONNECTIONS_TABLE", connectionsTable, "read");
+    message.allowPutEvents("EVENT_BUS_NAME", { busName: audio.eventBusName, busArn: audio.eventBusArn });
+    websocket.grantManageConnections(message);
+
+    const fallback = new NodeFunction(this, "default", {
+      ...functionDefaults,
+      functionName: `${prefix}-default`,
+      bundle: "ws-default",
+      description: "Answers messages that match no route with an error naming the routes",
+      environment: { ROUTES: AUDIO_ROUTES.join(",") },
+    });
+    websocket.grantManageConnections(fallback);
+
+    websocket.addRoute("$connect", { handler: connect });
+    websocket.addRoute("$disconnect", { handler: disconnect });
+    for (const routeKey of AUDIO_ROUTES) {
+      websocket.addRoute(routeKey, { handler: message });
+    }
+    websocket.addRoute("$default", { handler: fallback });
+
+    if (config.manageApiGatewayAccount ?? true) {
+      const role = new IamRole(this, "api-gateway-logs-role", {
+        name: `${prefix}-api-gateway-logs`,
+        assumeRolePolicy: policyDocument(this, "api-gateway-assume-role", [
+          {
+            actions: ["sts:AssumeRole"],
+            principals: [{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }],
+          },
+        ]).json,
+      });
+      new IamRolePolicyAttachment(this, "api-gateway-logs-policy", {
+        role: role.name,
+        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+      });
+      new ApiGatewayAccount(this, "api-gateway-account", { cloudwatchRoleArn: role.arn });
+    }
+
+    new TerraformOutput(this, "websocket_url", { value: websocket.stageInvokeUrl, description: "wss:// URL players connect to" });
+    new TerraformOutput(this, "api_key", {
+      value: websocket.apiKeyValue,
+      sensitive: true,
+      description: "API key players send as x-api-key",
+    });
+    new TerraformOutput(this, "user_pool_id", { value: userPool.id });
+    new TerraformOutput(this, "user_pool_client_id", { value: userPoolClient.id });
+    new TerraformOutput(this, "audio_bucket_name", { value: audio.bucketName });
+    new TerraformOutput(this, "event_bus_name", { value: audio.eventBusName });
+    new TerraformOutput(this, "connections_table_name", { value: websocket.connectionsTableName });
+    new TerraformOutput(this, "events_dead_letter_queue_arn", { value: audio.deadLetterQueueArn });
+  }
+}
