@@ -15,13 +15,16 @@ export function functionNames(sourceDir: string = FUNCTIONS_SOURCE_DIR): string[
 // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require unless it is made.
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
 
-/** Bundles one function as minified ESM for Node 20+, AWS SDK included, into `dist/functions/<name>/index.mjs`. */
-export async function bundleFunction(name: string): Promise<BuildResult> {
-  const outdir = join(FUNCTIONS_DIST_DIR, name);
-  rmSync(outdir, { recursive: true, force: true });
+/** Bundles functions as minified ESM for Node 20+, AWS SDK included, into `dist/functions/<name>/index.mjs`. */
+export async function bundleFunctions(names: readonly string[]): Promise<BuildResult<{ metafile: true }>> {
+  for (const name of names) {
+    rmSync(join(FUNCTIONS_DIST_DIR, name), { recursive: true, force: true });
+  }
+  // One build for all entry points: esbuild parses the shared dependencies once.
   return build({
-    entryPoints: [join(FUNCTIONS_SOURCE_DIR, name, "index.ts")],
-    outfile: join(outdir, "index.mjs"),
+    entryPoints: Object.fromEntries(names.map((name) => [`${name}/index`, join(FUNCTIONS_SOURCE_DIR, name, "index.ts")])),
+    outdir: FUNCTIONS_DIST_DIR,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     minify: true,
     format: "esm",
