@@ -1,0 +1,251 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { FunctionModel } from "../model/stack-model";
+
+const WORKER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "worker.mjs");
+
+export interface FunctionError {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+export type InvokeResult = { ok: true; result: unknown; durationMs: number } | { ok: false; error: FunctionError; durationMs: number };
+
+/** The function is at its concurrency limit (Lambda answers 429 TooManyRequestsException). */
+export class TooManyRequestsError extends Error {
+  readonly code = "TooManyRequestsException";
+}
+
+export interface AsyncFailure {
+  functionName: string;
+  requestId: string;
+  event: unknown;
+  error: FunctionError;
+  attempts: number;
+  destination?: string;
+  at: string;
+}
+
+export interface FunctionHostOptions {
+  /** Environment of the function: its own resolved variables plus the runtime's endpoint variables. */
+  environment: Record<string, string>;
+  /** Hosts the function's HTTPS requests are sent to locally (host or host:port -> http base URL). */
+  routes: Record<string, string>;
+  region: string;
+  account: string;
+  /** Where the function's log lines go, already prefixed with its name. */
+  log?: (line: string) => void;
+  /** Environments kept at most when no reserved concurrency is set. @default - 8 */
+  maxConcurrency?: number;
+  /** Asynchronous invocation settings from the function's event invoke config. */
+  asyncInvocation?: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailureDestination?: string };
+  /** Delay before an asynchronous retry; Lambda waits about a minute, locally it is shorter. @default - 200 */
+  asyncRetryDelayMs?: number;
+}
+
+interface Environment {
+  worker: Worker;
+  ready: Promise<void>;
+  busy: boolean;
+  pending?: { id: string; resolve: (result: InvokeResult) => void; started: number; timer: NodeJS.Timeout };
+}
+
+/** One Lambda function run locally: a pool of worker-thread environments, each loading the built bundle once. */
+export class LocalFunction extends EventEmitter {
+  readonly name: string;
+  readonly arn: string;
+  private readonly environments: Environment[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private readonly limit: number;
+  private readonly log: (line: string) => void;
+  private closed = false;
+
+  constructor(
+    private readonly model: FunctionModel,
+    private readonly options: FunctionHostOptions,
+  ) {
+    super();
+    this.name = model.name;
+    this.arn = model.arn;
+    this.limit = model.reservedConcurrency ?? options.maxConcurrency ?? 8;
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+  }
+
+  /** Invokes and waits for the result (RequestResponse); throws TooManyRequestsError past reserved concurrency. */
+  async invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeResult> {
+    if (this.closed) throw new Error(`Function ${this.name} is shut down`);
+    const environment = await this.acquire(this.model.reservedConcurrency !== undefined);
+    return this.run(environment, event, requestId);
+  }
+
+  /** Queues an asynchronous invocation (Event): retried per the event invoke config, then recorded as a failure. */
+  invokeAsync(event: unknown, requestId: string = randomUUID()): void {
+    const async = this.options.asyncInvocation ?? { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 };
+    const queuedAt = Date.now();
+    const attempt = async (number: number): Promise<void> => {
+      if (this.closed) return;
+      const result = await this.run(await this.acquire(false), event, requestId);
+      if (result.ok) return;
+      const tooOld = Date.now() - queuedAt > async.maximumEventAgeInSeconds * 1000;
+      if (number <= async.maximumRetryAttempts && !tooOld) {
+        setTimeout(() => void attempt(number + 1), this.options.asyncRetryDelayMs ?? 200).unref();
+        return;
+      }
+      const failure: AsyncFailure = {
+        functionName: this.name,
+        requestId,
+        event,
+        error: result.error,
+        attempts: number,
+        destination: async.onFailureDestination,
+        at: new Date().toISOString(),
+      };
+      this.emit("async-failure", failure);
+    };
+    void attempt(1);
+  }
+
+  /** Starts one environment ahead of the first invocation, so that it pays no cold start. */
+  async prewarm(): Promise<void> {
+    if (this.environments.length === 0) {
+      const environment = this.spawn();
+      await environment.ready.catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.environments.splice(0).map((environment) => environment.worker.terminate()));
+  }
+
+  private async acquire(throttle: boolean): Promise<Environment> {
+    for (;;) {
+      const idle = this.environments.find((environment) => !environment.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (this.environments.length < this.limit) {
+        const environment = this.spawn();
+        environment.busy = true;
+        return environment;
+      }
+      if (throttle) {
+        throw new TooManyRequestsError(`Rate exceeded: ${this.name} is at its reserved concurrency of ${this.limit}`);
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(environment: Environment): void {
+    environment.busy = false;
+    this.waiting.shift()?.();
+  }
+
+  private spawn(): Environment {
+    const worker = new Worker(WORKER_SCRIPT, {
+      env: { ...this.options.environment },
+      workerData: { bundleDir: this.model.bundleDir, handler: this.model.handler, routes: this.options.routes },
+      stdout: true,
+      stderr: true,
+    });
+    worker.unref();
+    for (const stream of [worker.stdout, worker.stderr]) {
+      let buffered = "";
+      stream.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString("utf8");
+        const lines = buffered.split("\n");
+        buffered = lines.pop() ?? "";
+        for (const line of lines) if (line.trim() !== "") this.log(`[${this.name}] ${line}`);
+      });
+    }
+    const environment: Environment = { worker, busy: false, ready: Promise.resolve() };
+    environment.ready = new Promise<void>((resolve, reject) => {
+      worker.on("message", (message: { type: string; id?: string; ok?: boolean; result?: unknown; error?: FunctionError }) => {
+        if (message.type === "ready") resolve();
+        else if (message.type === "init-error") {
+          this.log(`[${this.name}] init error: ${message.error?.errorType}: ${message.error?.errorMessage}`);
+          reject(Object.assign(new Error(message.error?.errorMessage), { lambdaError: message.error }));
+        } else if (message.type === "result") {
+          const pending = environment.pending;
+          if (!pending || pending.id !== message.id) return;
+          const { resolve: done, started, timer } = pending;
+          clearTimeout(timer);
+          environment.pending = undefined;
+          const durationMs = performance.now() - started;
+          done(message.ok ? { ok: true, result: message.result, durationMs } : { ok: false, error: message.error!, durationMs });
+        }
+      });
+      worker.on("error", (error) => {
+        this.log(`[${this.name}] runtime error: ${error.message}`);
+        reject(error);
+        this.discard(environment, { errorType: "Runtime.ExitError", errorMessage: error.message });
+      });
+      worker.on("exit", () => this.discard(environment, { errorType: "Runtime.ExitError", errorMessage: "Runtime exited" }));
+    });
+    environment.ready.catch(() => undefined);
+    this.environments.push(environment);
+    return environment;
+  }
+
+  private discard(environment: Environment, error: FunctionError): void {
+    const index = this.environments.indexOf(environment);
+    if (index >= 0) this.environments.splice(index, 1);
+    if (environment.pending) {
+      const { resolve, started, timer } = environment.pending;
+      clearTimeout(timer);
+      environment.pending = undefined;
+      resolve({ ok: false, error, durationMs: performance.now() - started });
+    }
+    this.waiting.shift()?.();
+  }
+
+  private async run(environment: Environment, event: unknown, requestId: string): Promise<InvokeResult> {
+    const started = performance.now();
+    try {
+      await environment.ready;
+    } catch (error) {
+      this.discard(environment, { errorType: "Runtime.ImportModuleError", errorMessage: (error as Error).message });
+      void environment.worker.terminate();
+      const lambdaError = (error as { lambdaError?: FunctionError }).lambdaError;
+      return { ok: false, error: lambdaError ?? { errorType: "Runtime.ImportModuleError", errorMessage: (error as Error).message }, durationMs: performance.now() - started };
+    }
+    const timeoutMs = this.model.timeoutSeconds * 1000;
+    const result = await new Promise<InvokeResult>((resolve) => {
+      const timer = setTimeout(() => {
+        // Lambda stops the whole environment on a timeout; the next invocation gets a fresh one.
+        const pending = environment.pending;
+        environment.pending = undefined;
+        this.discard(environment, { errorType: "Sandbox.Timedout", errorMessage: "" });
+        void environment.worker.terminate();
+        this.log(`[${this.name}] Task timed out after ${this.model.timeoutSeconds.toFixed(2)} seconds`);
+        pending?.resolve({
+          ok: false,
+          error: { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.model.timeoutSeconds.toFixed(2)} seconds` },
+          durationMs: performance.now() - started,
+        });
+      }, timeoutMs);
+      environment.pending = { id: requestId, resolve, started, timer };
+      environment.worker.postMessage({
+        id: requestId,
+        event,
+        context: {
+          functionName: this.name,
+          functionVersion: "$LATEST",
+          invokedFunctionArn: this.arn,
+          memoryLimitInMB: String(this.model.memoryMb),
+          awsRequestId: requestId,
+          logGroupName: `/aws/lambda/${this.name}`,
+          logStreamName: `local/${environment.worker.threadId}`,
+          deadline: Date.now() + timeoutMs,
+        },
+      });
+    });
+    if (this.environments.includes(environment)) this.release(environment);
+    return result;
+  }
+}
