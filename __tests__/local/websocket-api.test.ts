@@ -1,0 +1,206 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { LocalFunction } from "../../local/functions/function-host";
+import { LocalWebSocketApi } from "../../local/apigateway/websocket-api";
+import { selectRoute } from "../../local/apigateway/route-selection";
+import type { FunctionModel, WebSocketApiModel } from "../../local/model/stack-model";
+
+const root = mkdtempSync(join(tmpdir(), "ws-api-"));
+
+function fnModel(name: string, source: string): FunctionModel {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "index.mjs"), source);
+  return { address: name, name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, invokeArn: "", bundleDir: dir, handler: "index.handler", runtime: "nodejs22.x", timeoutSeconds: 5, memoryMb: 128, environment: {} };
+}
+
+// The echo function answers through the management API, as real functions do.
+const ECHO = `import https from "node:https";
+export const handler = async (event) => {
+  const { domainName, stage, connectionId, authorizer, routeKey } = event.requestContext;
+  const body = JSON.stringify({ routeKey, authorizer, received: event.body.length });
+  await new Promise((resolve, reject) => {
+    const req = https.request({ hostname: domainName.split(":")[0], port: domainName.split(":")[1], method: "POST", path: "/" + stage + "/@connections/" + encodeURIComponent(connectionId) }, (res) => { res.resume(); res.on("end", resolve); });
+    req.on("error", reject); req.end(body);
+  });
+  return { statusCode: 200 };
+};`;
+
+const disconnects: string[] = [];
+let api: LocalWebSocketApi;
+const functions = new Map<string, LocalFunction>();
+
+beforeAll(async () => {
+  const models = [
+    fnModel("auth", `export const handler = async (event) => {
+      const token = event.queryStringParameters?.token;
+      if (token !== "good") throw new Error("Unauthorized");
+      return { principalId: "u1", policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }] }, context: { userId: "u1", username: "alice" } };
+    };`),
+    fnModel("connect", `export const handler = async (event) => ({ statusCode: event.queryStringParameters?.channel === "bad" ? 400 : 200 });`),
+    fnModel("disconnect", `export const handler = async (event) => { console.log("bye " + event.requestContext.connectionId); return { statusCode: 200 }; };`),
+    fnModel("echo", ECHO),
+    fnModel("fails", `export const handler = async () => { throw new Error("boom"); };`),
+  ];
+  const routes: Record<string, string> = {};
+  for (const model of models) {
+    functions.set(model.name, new LocalFunction(model, {
+      environment: {},
+      routes,
+      region: "us-east-1",
+      account: "000000000000",
+      log: (line) => {
+        const match = /bye (\S+)/.exec(line);
+        if (match) disconnects.push(match[1]);
+      },
+    }));
+  }
+  const model: WebSocketApiModel = {
+    address: "aws_apigatewayv2_api.test",
+    id: "abc123defg",
+    name: "test",
+    routeSelectionExpression: "$request.body.action",
+    apiKeySelectionExpression: "$request.header.x-api-key",
+    stages: [{ name: "live" }],
+    routes: [
+      { routeKey: "$connect", functionName: "connect", authorizationType: "CUSTOM", apiKeyRequired: true },
+      { routeKey: "$disconnect", functionName: "disconnect", authorizationType: "NONE", apiKeyRequired: false },
+      { routeKey: "echo", functionName: "echo", authorizationType: "NONE", apiKeyRequired: false },
+      { routeKey: "fails", functionName: "fails", authorizationType: "NONE", apiKeyRequired: false },
+    ],
+    authorizer: { id: "auth1", functionName: "auth", identitySources: [] },
+    apiKeys: [{ name: "key", value: "secret-key" }],
+  };
+  api = new LocalWebSocketApi(model, { region: "us-east-1", account: "000000000000", functions, log: () => {} });
+  await api.listen(0);
+  routes[api.domainName] = `http://${api.domainName}`;
+});
+
+afterAll(async () => {
+  await api.close();
+  await Promise.all([...functions.values()].map((fn) => fn.close()));
+});
+
+function connect(query: string, headers: Record<string, string> = { "x-api-key": "secret-key" }): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${api.url}/live?${query}`, { headers });
+    socket.once("open", () => resolve(socket));
+    socket.once("unexpected-response", (_, response) => reject(new Error(`status ${response.statusCode}`)));
+    socket.once("error", reject);
+  });
+}
+
+function nextMessage(socket: WebSocket): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => socket.once("message", (data) => resolve(JSON.parse(String(data)))));
+}
+
+function closed(socket: WebSocket): Promise<number> {
+  return new Promise((resolve) => socket.once("close", (code) => resolve(code)));
+}
+
+describe("local WebSocket API", () => {
+  it("refuses the handshake with 403 when the API key is missing or wrong", async () => {
+    await expect(connect("token=good", {})).rejects.toThrow("status 403");
+    await expect(connect("token=good", { "x-api-key": "nope" })).rejects.toThrow("status 403");
+  });
+
+  it("refuses the handshake with 401 when the authorizer rejects the token", async () => {
+    await expect(connect("token=bad")).rejects.toThrow("status 401");
+  });
+
+  it("refuses the handshake with the status $connect returns when it is not 2xx", async () => {
+    await expect(connect("token=good&channel=bad")).rejects.toThrow("status 400");
+  });
+
+  it("passes the authorizer context to every later event and routes by action", async () => {
+    const socket = await connect("token=good");
+
+    socket.send(JSON.stringify({ action: "echo", data: "hi" }));
+    const reply = await nextMessage(socket);
+
+    expect(reply).toMatchObject({ routeKey: "echo", authorizer: { userId: "u1", username: "alice", principalId: "u1" } });
+    socket.close();
+  });
+
+  it("answers Forbidden when no route matches and there is no $default", async () => {
+    const socket = await connect("token=good");
+
+    socket.send("not json");
+    const reply = await nextMessage(socket);
+
+    expect(reply).toMatchObject({ message: "Forbidden" });
+    expect(typeof reply.connectionId).toBe("string");
+    socket.close();
+  });
+
+  it("answers Internal server error when the route's function fails", async () => {
+    const socket = await connect("token=good");
+
+    socket.send(JSON.stringify({ action: "fails" }));
+
+    await expect(nextMessage(socket)).resolves.toMatchObject({ message: "Internal server error" });
+    socket.close();
+  });
+
+  it("closes with 1009 when one frame is over 32 KB", async () => {
+    const socket = await connect("token=good");
+
+    socket.send(JSON.stringify({ action: "echo", data: "x".repeat(33 * 1024) }));
+
+    await expect(closed(socket)).resolves.toBe(1009);
+  });
+
+  it("accepts a message of 100 KB sent in frames of at most 32 KB", async () => {
+    const socket = await connect("token=good");
+    const message = JSON.stringify({ action: "echo", data: "y".repeat(100 * 1024) });
+    const chunk = 30 * 1024;
+
+    for (let offset = 0; offset < message.length; offset += chunk) {
+      socket.send(message.slice(offset, offset + chunk), { fin: offset + chunk >= message.length });
+    }
+
+    await expect(nextMessage(socket)).resolves.toMatchObject({ routeKey: "echo", received: message.length });
+    socket.close();
+  });
+
+  it("answers 410 on @connections for an unknown connection", async () => {
+    const response = await fetch(`http://${api.domainName}/live/@connections/unknown`, { method: "POST", body: "x" });
+
+    expect(response.status).toBe(410);
+    await expect(response.json()).resolves.toMatchObject({ __type: "GoneException" });
+  });
+
+  it("runs $disconnect when a client goes away without a close frame", async () => {
+    const socket = await connect("token=good");
+    socket.send(JSON.stringify({ action: "echo" }));
+    await nextMessage(socket);
+    const before = api.openConnections;
+
+    socket.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(api.openConnections).toBe(before - 1);
+    expect(disconnects.length).toBeGreaterThan(0);
+  });
+});
+
+describe("route selection", () => {
+  const keys = new Set(["$default", "sendaudio"]);
+
+  it("picks the action's route when it exists", () => {
+    expect(selectRoute("$request.body.action", '{"action":"sendaudio"}', keys)).toBe("sendaudio");
+  });
+
+  it("falls back to $default when the body is not JSON, has no action, or names no route", () => {
+    expect(selectRoute("$request.body.action", "nope", keys)).toBe("$default");
+    expect(selectRoute("$request.body.action", "{}", keys)).toBe("$default");
+    expect(selectRoute("$request.body.action", '{"action":"$connect"}', keys)).toBe("$default");
+  });
+
+  it("follows a nested selection expression", () => {
+    expect(selectRoute("$request.body.meta.kind", '{"meta":{"kind":"sendaudio"}}', keys)).toBe("sendaudio");
+  });
+});

@@ -1,0 +1,120 @@
+import type { AddressInfo } from "node:net";
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  ScanCommand,
+  type AttributeValue,
+} from "@aws-sdk/client-dynamodb";
+import dynalite from "dynalite";
+import type { TableModel } from "../model/stack-model";
+import { LOCAL_CREDENTIALS } from "./credentials";
+
+export interface LocalDynamoDb {
+  url: string;
+  client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** dynalite on a local port: in memory, or under `dataDir` to keep items between runs. */
+export async function startDynamoDb(options: { port?: number; dataDir?: string; region: string }): Promise<LocalDynamoDb> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint: url, region: options.region, credentials: LOCAL_CREDENTIALS });
+  return {
+    url,
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Creates a table as synthesized; a table kept from an earlier run (`--data`) is left as it is. */
+export async function createTable(client: DynamoDBClient, table: TableModel): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table.name,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: table.attributes.map(({ name, type }) => ({ AttributeName: name, AttributeType: type as "S" | "N" | "B" })),
+        KeySchema: [
+          { AttributeName: table.hashKey, KeyType: "HASH" },
+          ...(table.rangeKey ? [{ AttributeName: table.rangeKey, KeyType: "RANGE" as const }] : []),
+        ],
+        GlobalSecondaryIndexes:
+          table.globalSecondaryIndexes.length > 0
+            ? table.globalSecondaryIndexes.map((index) => ({
+                IndexName: index.name,
+                KeySchema: [
+                  { AttributeName: index.hashKey, KeyType: "HASH" as const },
+                  ...(index.rangeKey ? [{ AttributeName: index.rangeKey, KeyType: "RANGE" as const }] : []),
+                ],
+                Projection: {
+                  ProjectionType: index.projectionType as "ALL" | "KEYS_ONLY" | "INCLUDE",
+                  ...(index.nonKeyAttributes ? { NonKeyAttributes: index.nonKeyAttributes } : {}),
+                },
+              }))
+            : undefined,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/**
+ * dynalite has no TTL, so the runtime deletes items whose TTL attribute has passed, every `intervalMs`.
+ * An expired item is gone at most `intervalMs` (plus one sweep) after it expires; DynamoDB itself takes up to days.
+ */
+export function startTtlSweeper(client: DynamoDBClient, tables: TableModel[], intervalMs: number, log: (line: string) => void): { stop(): void; sweep(): Promise<number> } {
+  const withTtl = tables.filter((table) => table.ttlAttribute);
+  const sweep = async (): Promise<number> => {
+    let deleted = 0;
+    const now = Math.floor(Date.now() / 1000);
+    for (const table of withTtl) {
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({
+            TableName: table.name,
+            FilterExpression: "#ttl <= :now",
+            ExpressionAttributeNames: { "#ttl": table.ttlAttribute! },
+            ExpressionAttributeValues: { ":now": { N: String(now) } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const keys = (page.Items ?? []).map((item) =>
+          Object.fromEntries([table.hashKey, table.rangeKey].filter((key): key is string => Boolean(key)).map((key) => [key, item[key]])),
+        );
+        for (let index = 0; index < keys.length; index += 25) {
+          await client.send(
+            new BatchWriteItemCommand({
+              RequestItems: { [table.name]: keys.slice(index, index + 25).map((Key) => ({ DeleteRequest: { Key } })) },
+            }),
+          );
+        }
+        deleted += keys.length;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return deleted;
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    sweep()
+      .then((count) => count > 0 && log(`[dynamodb] TTL removed ${count} expired item(s)`))
+      .catch((error: Error) => log(`[dynamodb] TTL sweep failed: ${error.message}`))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), sweep };
+}

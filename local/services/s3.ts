@@ -1,0 +1,30 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import S3rver from "s3rver";
+import type { BucketModel } from "../model/stack-model";
+
+export interface LocalS3 {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** s3rver on a local port with the synthesized buckets; objects live under `dataDir`, or a fresh folder removed on close. */
+export async function startS3(options: { port?: number; dataDir?: string; buckets: BucketModel[] }): Promise<LocalS3> {
+  const directory = options.dataDir ?? mkdtempSync(`${tmpdir()}/local-s3-`);
+  mkdirSync(directory, { recursive: true });
+  const server = new S3rver({
+    port: options.port ?? 0,
+    address: "127.0.0.1",
+    silent: true,
+    directory,
+    configureBuckets: options.buckets.map((bucket) => ({ name: bucket.name, configs: [] })),
+  });
+  const { port } = (await server.run()) as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await server.close();
+      if (!options.dataDir) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
