@@ -146,3 +146,14 @@ describe("reading synthesized stacks", () => {
     expect(() => readSynthesizedStacks(join(tmpdir(), "does-not-exist-xyz"))).toThrow(/run npm run synth first/);
   });
 });
+
+describe("logical names of resources", () => {
+  it("names resources by their construct, not their Terraform address", async () => {
+    const { logicalName } = await import("../../local/model/stack-model");
+
+    expect(logicalName({ "//": { metadata: { path: "game-voice/websocket/connections/table" } } }, "x")).toBe("connections");
+    expect(logicalName({ "//": { metadata: { path: "game-voice/audio/audio-bucket" } } }, "x")).toBe("audio");
+    expect(logicalName({ "//": { metadata: { path: "game-voice/players" } } }, "x")).toBe("players");
+    expect(logicalName({}, "fallback-name")).toBe("fallback-name");
+  });
+});

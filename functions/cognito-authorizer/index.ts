@@ -1,5 +1,5 @@
 import { CognitoJwtVerifier } from "aws-jwt-verify";
-import { observability } from "../shared/observability";
+import { observability, startInvocation } from "../shared/observability";
 import { readEnvironment } from "../shared/env";
 
 const env = readEnvironment(["USER_POOL_ID", "USER_POOL_CLIENT_ID"]);
@@ -33,7 +33,7 @@ export function tokenFrom(event: WebSocketAuthorizerEvent): string | undefined {
 
 /** REQUEST authorizer of `$connect`: allows the connection for a valid player token, answers 401 otherwise. */
 export const handler = async (event: WebSocketAuthorizerEvent): Promise<AuthorizerResult> => {
-  logger.appendKeys({ connectionId: event.requestContext?.connectionId, requestId: event.requestContext?.requestId });
+  startInvocation(logger, { connectionId: event.requestContext?.connectionId, requestId: event.requestContext?.requestId });
   const token = tokenFrom(event);
   if (!token) {
     logger.info("Connection refused: no token");

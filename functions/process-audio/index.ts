@@ -4,9 +4,9 @@ import { AudioStatus } from "../shared/audio-events";
 import { audioFailedMessage, pendingDetailSchema, type StoredDetail } from "../shared/audio-event-schemas";
 import { audioObjectKey } from "../shared/audio-key";
 import { readEnvironment } from "../shared/env";
-import { PublishFailedError } from "../shared/errors";
+import { ClientError } from "../shared/errors";
 import { publishEvent } from "../shared/event-publisher";
-import { MetricUnit, observability } from "../shared/observability";
+import { MetricUnit, observability, startInvocation } from "../shared/observability";
 import { sendToConnection } from "../shared/reply";
 
 const env = readEnvironment(["AUDIO_BUCKET", "AUDIO_KMS_KEY_ARN", "EVENT_BUS_NAME", "EVENT_SOURCE", "EVENT_DETAIL_TYPE"]);
@@ -21,6 +21,7 @@ export interface ProcessResult {
 
 /** Stores a PENDING chunk under `audio/{author}/{timestamp}.pcm` and publishes the claim check as STORED. */
 export const handler = async (event: { id?: string; detail?: unknown }): Promise<ProcessResult> => {
+  startInvocation(logger, { eventId: event.id });
   const parsed = pendingDetailSchema.safeParse(event.detail);
   if (!parsed.success) {
     // Retrying cannot fix a malformed event, so it is logged and dropped.
@@ -35,9 +36,9 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
     stage: detail.websocket_context.stage,
     connectionId: detail.websocket_context.connection_id,
   };
-  logger.appendKeys({ chunkId: detail.chunk_id, connectionId: sender.connectionId });
+  startInvocation(logger, { chunkId: detail.chunk_id, connectionId: sender.connectionId });
   const author = detail.message.author;
-  const s3Key = audioObjectKey(author, detail.timestamp);
+  const s3Key = audioObjectKey(author, detail.timestamp, detail.chunk_id);
 
   const storageStarted = performance.now();
   try {
@@ -84,7 +85,8 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
       detail: stored,
     });
   } catch (error) {
-    if (!(error instanceof PublishFailedError)) {
+    // A refused or oversized event is final; retrying the whole invocation would not change it.
+    if (!(error instanceof ClientError)) {
       throw error;
     }
     logger.error("Error publishing STORED event", { s3Key, reason: error.message });

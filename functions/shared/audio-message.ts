@@ -19,8 +19,9 @@ export interface AudioMessage {
 
 const audioMessageSchema = z.object({
   action: z.string().check(z.maxLength(64)),
-  data: z.unknown(),
-  author: z.unknown(),
+  // z.unknown() alone makes the key required; a message may omit author, and a missing data is MISSING_DATA.
+  data: z.optional(z.unknown()),
+  author: z.optional(z.unknown()),
 });
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

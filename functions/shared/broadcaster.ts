@@ -25,7 +25,8 @@ export async function broadcast(options: BroadcastOptions): Promise<BroadcastRes
   const data = new TextEncoder().encode(JSON.stringify(options.payload));
   const result: BroadcastResult = { delivered: 0, gone: 0, failed: 0 };
   const queue = [...options.recipients];
-  const workers = Array.from({ length: Math.min(options.concurrency ?? 32, queue.length) }, async () => {
+  const concurrency = Number.isInteger(options.concurrency) && options.concurrency! > 0 ? options.concurrency! : 32;
+  const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
     for (let connectionId = queue.shift(); connectionId !== undefined; connectionId = queue.shift()) {
       let outcome;
       try {

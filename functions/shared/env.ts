@@ -24,8 +24,8 @@ export function readEnvironment<const K extends string>(
 
 /** Parses a variable that must hold a positive whole number. */
 export function positiveInteger(name: string, value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+  const parsed = /^[1-9][0-9]*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed)) {
     throw new EnvironmentError(`Environment variable ${name} must be a positive integer, got "${value}"`);
   }
   return parsed;

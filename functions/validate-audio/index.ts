@@ -8,7 +8,7 @@ import { ConnectionStore } from "../shared/connection-store";
 import { DeduplicationLedger } from "../shared/deduplication";
 import { positiveInteger, readEnvironment } from "../shared/env";
 import { managementClient } from "../shared/management-api";
-import { MetricUnit, observability } from "../shared/observability";
+import { MetricUnit, observability, startInvocation } from "../shared/observability";
 import { validatePcm } from "../shared/pcm";
 import { sendToConnection } from "../shared/reply";
 import { managementEndpoint } from "../shared/websocket-event";
@@ -38,6 +38,16 @@ const ledger = new DeduplicationLedger(
   positiveInteger("DEDUPLICATION_WINDOW_SECONDS", env.DEDUPLICATION_WINDOW_SECONDS),
 );
 
+/** Gives a claim back and fails with the original error, even when the release itself fails. */
+async function releaseAndRethrow(chunkId: string, error: unknown): Promise<never> {
+  try {
+    await ledger.release(chunkId);
+  } catch (releaseError) {
+    logger.error("Could not release the chunk claim; a retry will treat the chunk as a duplicate", { error: releaseError as Error });
+  }
+  throw error;
+}
+
 export interface ValidateResult {
   status: "broadcast" | "rejected" | "duplicate" | "malformed";
   delivered?: number;
@@ -45,6 +55,7 @@ export interface ValidateResult {
 
 /** Reads a STORED chunk back, validates it, and broadcasts it once to the sender's channel, or tells the sender why not. */
 export const handler = async (event: { id?: string; detail?: unknown }): Promise<ValidateResult> => {
+  startInvocation(logger, { eventId: event.id });
   const parsed = storedDetailSchema.safeParse(event.detail);
   if (!parsed.success) {
     logger.error("Malformed STORED event", { eventId: event.id, issues: parsed.error.issues.slice(0, 5) });
@@ -75,8 +86,7 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
     audio = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
   } catch (error) {
     // Give the claim back so that the retry EventBridge makes can still deliver the chunk.
-    await ledger.release(detail.chunk_id);
-    throw error;
+    return releaseAndRethrow(detail.chunk_id, error);
   }
   const verdict = validatePcm(audio, limits);
   metrics.addMetric("ValidationLatency", MetricUnit.Milliseconds, performance.now() - started);
@@ -89,7 +99,13 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
     return { status: "rejected" };
   }
 
-  const members = await connections.listChannel(detail.channel);
+  let members: string[];
+  try {
+    members = await connections.listChannel(detail.channel);
+  } catch (error) {
+    // As for the read: the retry must find the chunk unclaimed, or it is dropped as a duplicate.
+    return releaseAndRethrow(detail.chunk_id, error);
+  }
   const recipients = members.filter((connectionId) => connectionId !== sender.connectionId);
   const result = await broadcast({
     client: managementClient(managementEndpoint(sender.domainName, sender.stage)),

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConnectionStore, isValidChannel, type ConnectionRecord } from "../shared/connection-store";
 import { positiveInteger, readEnvironment } from "../shared/env";
 import { ClientError, InvalidChannelError } from "../shared/errors";
-import { observability } from "../shared/observability";
+import { observability, startInvocation } from "../shared/observability";
 import { callerIdentity, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
 
 const env = readEnvironment(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "DEFAULT_CHANNEL"]);
@@ -31,7 +31,7 @@ export function connectionRecord(event: WebSocketEvent, defaultChannel: string, 
 }
 
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
-  logger.appendKeys({ connectionId: event.requestContext.connectionId, requestId: event.requestContext.requestId });
+  startInvocation(logger, { connectionId: event.requestContext.connectionId, requestId: event.requestContext.requestId });
   let record: ConnectionRecord;
   try {
     record = connectionRecord(event, env.DEFAULT_CHANNEL, Date.now());

@@ -6,9 +6,9 @@ import type { PendingDetail } from "../shared/audio-event-schemas";
 import { parseAudioMessage } from "../shared/audio-message";
 import { ConnectionStore } from "../shared/connection-store";
 import { positiveInteger, readEnvironment } from "../shared/env";
-import { ClientError, InternalError, NotConnectedError } from "../shared/errors";
+import { ClientError, InternalError, NotConnectedError, PublishFailedError } from "../shared/errors";
 import { publishEvent } from "../shared/event-publisher";
-import { observability } from "../shared/observability";
+import { observability, startInvocation } from "../shared/observability";
 import { replyWithError } from "../shared/reply";
 import { callerIdentity, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
 
@@ -21,7 +21,7 @@ const store = new ConnectionStore(DynamoDBDocumentClient.from(new DynamoDBClient
 /** Checks an audio message from a connection and publishes it as a PENDING event; every failure is answered on the connection. */
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
   const { connectionId, domainName, stage, requestId } = event.requestContext;
-  logger.appendKeys({ connectionId, requestId });
+  startInvocation(logger, { connectionId, requestId });
   try {
     const caller = callerIdentity(event);
     const message = parseAudioMessage(event.body, caller, maxAudioBytes);
@@ -51,6 +51,6 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
       logger.error("Unexpected failure", { error: error as Error });
     }
     await replyWithError({ domainName, stage, connectionId }, clientError, logger);
-    return { statusCode: clientError instanceof InternalError ? 500 : 400 };
+    return { statusCode: clientError instanceof InternalError ? 500 : clientError instanceof PublishFailedError ? 502 : 400 };
   }
 };

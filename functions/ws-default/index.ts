@@ -1,7 +1,7 @@
 import { readEnvironment } from "../shared/env";
 import { ClientError, InvalidMessageError, UnknownRouteError } from "../shared/errors";
 import { parseJsonBody } from "../shared/json-body";
-import { observability } from "../shared/observability";
+import { observability, startInvocation } from "../shared/observability";
 import { replyWithError } from "../shared/reply";
 import type { WebSocketEvent, WebSocketResult } from "../shared/websocket-event";
 
@@ -22,7 +22,7 @@ export function unroutableError(body: string | null | undefined, knownRoutes: re
 
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
   const { connectionId, domainName, stage, requestId } = event.requestContext;
-  logger.appendKeys({ connectionId, requestId });
+  startInvocation(logger, { connectionId, requestId });
   let error: ClientError;
   try {
     error = unroutableError(event.body, routes);

@@ -1,0 +1,70 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { InvalidJsonError } from "../../../functions/shared/errors";
+import { observability } from "../../../functions/shared/observability";
+import { replyWithError, sendToConnection } from "../../../functions/shared/reply";
+import { DOMAIN_NAME, postEndpoint, postedMessages, setBaseEnvironment, STAGE } from "../support";
+
+setBaseEnvironment();
+const management = mockClient(ApiGatewayManagementApiClient);
+const { logger } = observability("reply-test");
+const address = { domainName: DOMAIN_NAME, stage: STAGE, connectionId: "conn-1" };
+
+beforeEach(() => {
+  management.reset();
+});
+
+describe("sendToConnection", () => {
+  it("does post the JSON to the connection on its API's endpoint when the connection is open", async () => {
+    // prepare
+    management.on(PostToConnectionCommand).resolves({});
+    // act
+    const delivered = await sendToConnection(address, { action: "pong" }, logger);
+    // assess
+    expect(delivered).toBe(true);
+    expect(postedMessages(management)).toEqual([{ connectionId: "conn-1", message: { action: "pong" } }]);
+    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+  });
+
+  it("does answer false without throwing when the connection is gone", async () => {
+    // prepare
+    management.on(PostToConnectionCommand).rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    // act
+    const delivered = await sendToConnection(address, { action: "pong" }, logger);
+    // assess
+    expect(delivered).toBe(false);
+  });
+
+  it("does answer false without throwing when the post fails", async () => {
+    // prepare
+    management.on(PostToConnectionCommand).rejects(new Error("network down"));
+    // act
+    const delivered = await sendToConnection(address, { action: "pong" }, logger);
+    // assess
+    expect(delivered).toBe(false);
+  });
+});
+
+describe("replyWithError", () => {
+  it("does post {action: error, code, message} to the connection when given a ClientError", async () => {
+    // prepare
+    management.on(PostToConnectionCommand).resolves({});
+    // act
+    await replyWithError(address, new InvalidJsonError("Message body is empty"), logger);
+    // assess
+    expect(postedMessages(management)).toEqual([
+      { connectionId: "conn-1", message: { action: "error", code: "INVALID_JSON", message: "Message body is empty" } },
+    ]);
+  });
+
+  it("does resolve when the error reply cannot be delivered", async () => {
+    // prepare
+    management.on(PostToConnectionCommand).rejects(new Error("network down"));
+    // act
+    const outcome = replyWithError(address, new InvalidJsonError("x"), logger);
+    // assess
+    await expect(outcome).resolves.toBeUndefined();
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,337 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { DOMAIN_NAME, objectBody, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
+
+// 16 kHz and 50 ms: 1600 bytes is the longest chunk; 3200 bytes is the size limit.
+setBaseEnvironment({
+  AUDIO_BUCKET: "voice-audio",
+  CONNECTIONS_TABLE: "connections",
+  CHANNEL_INDEX: "by-channel",
+  CHUNKS_TABLE: "chunks",
+  MAX_AUDIO_BYTES: "3200",
+  SAMPLE_RATE_HZ: "16000",
+  MAX_DURATION_MS: "50",
+  DEDUPLICATION_WINDOW_SECONDS: "600",
+});
+
+const s3 = mockClient(S3Client);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const management = mockClient(ApiGatewayManagementApiClient);
+
+interface ValidateResult {
+  status: "broadcast" | "rejected" | "duplicate" | "malformed";
+  delivered?: number;
+}
+let handler: (event: { id?: string; detail?: unknown }) => Promise<ValidateResult>;
+
+const NOW = new Date("2025-01-02T03:04:06.000Z");
+const TIMESTAMP = "2025-01-02T03:04:05.678Z";
+const CHUNK_ID = `${SENDER}:req-1`;
+const S3_KEY = `audio/alice/${TIMESTAMP}.pcm`;
+const AUDIO = Uint8Array.from({ length: 320 }, (_, index) => index % 256);
+
+function storedDetail(overrides: Record<string, unknown> = {}) {
+  return {
+    status: "STORED",
+    chunk_id: CHUNK_ID,
+    channel: "team-red",
+    message: { action: "sendaudio", author: "alice" },
+    websocket_context: { domain_name: DOMAIN_NAME, stage: STAGE, connection_id: SENDER },
+    timestamp: TIMESTAMP,
+    s3_key: S3_KEY,
+    ...overrides,
+  };
+}
+
+const event = (detail: unknown = storedDetail()) => ({ id: "evt-1", detail });
+
+/** The happy world: the claim is new, the object holds AUDIO, the channel is the sender and two listeners on two pages. */
+function arrangeWorld(audio: Uint8Array = AUDIO): void {
+  s3.reset();
+  dynamo.reset();
+  management.reset();
+  dynamo.on(PutCommand).resolves({});
+  dynamo.on(DeleteCommand).resolves({});
+  dynamo
+    .on(QueryCommand)
+    .resolvesOnce({ Items: [{ connectionId: SENDER }, { connectionId: "listener-1" }], LastEvaluatedKey: { connectionId: "listener-1" } })
+    .resolvesOnce({ Items: [{ connectionId: "listener-2" }] });
+  s3.on(GetObjectCommand).resolves({ Body: objectBody(audio) as never });
+  management.on(PostToConnectionCommand).resolves({});
+}
+
+function deletesOn(table: string) {
+  return dynamo
+    .commandCalls(DeleteCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.TableName === table);
+}
+
+beforeAll(async () => {
+  ({ handler } = await import("../../functions/validate-audio/index"));
+});
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(NOW);
+  arrangeWorld();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("validate-audio handler", () => {
+  it("does broadcast the VALIDATED chunk to every channel member but the sender when the chunk is valid", async () => {
+    // prepare: the world above
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 2 });
+    const posts = postedMessages(management);
+    expect(posts.map((post) => post.connectionId).sort()).toEqual(["listener-1", "listener-2"]);
+    for (const post of posts) {
+      expect(post.message).toEqual({
+        action: "audio",
+        data: { audio: Buffer.from(AUDIO).toString("base64"), author: "alice", timestamp: TIMESTAMP, status: "VALIDATED" },
+      });
+    }
+    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+  });
+
+  it("does claim the chunk in the ledger with a window expiry and read the object from the bucket when the chunk is new", async () => {
+    // prepare: the world above
+    // act
+    await handler(event());
+    // assess
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: "chunks",
+        Item: { chunkId: CHUNK_ID, expiresAt: Math.floor(NOW.getTime() / 1000) + 600 },
+        ConditionExpression: "attribute_not_exists(chunkId)",
+      },
+    ]);
+    expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: "voice-audio", Key: S3_KEY }]);
+  });
+
+  it("does query the channel index page by page and never scan when it lists the listeners", async () => {
+    // prepare: the world above
+    // act
+    await handler(event());
+    // assess
+    const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toMatchObject({
+      TableName: "connections",
+      IndexName: "by-channel",
+      ExpressionAttributeValues: { ":channel": "team-red" },
+    });
+    expect(queries[1].ExclusiveStartKey).toEqual({ connectionId: "listener-1" });
+    expect(dynamo.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it("does remove exactly the listener that answered 410, not the sender, and still deliver to the others", async () => {
+    // prepare
+    management
+      .on(PostToConnectionCommand, { ConnectionId: "listener-1" })
+      .rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 1 });
+    expect(deletesOn("connections")).toEqual([{ TableName: "connections", Key: { connectionId: "listener-1" } }]);
+    expect(deletesOn("chunks")).toEqual([]);
+    expect(postedMessages(management).map((post) => post.connectionId).sort()).toEqual(["listener-1", "listener-2"]);
+  });
+
+  it("does keep the listener's record and resolve when a post fails for a reason other than 410", async () => {
+    // prepare
+    management
+      .on(PostToConnectionCommand, { ConnectionId: "listener-2" })
+      .rejects(Object.assign(new Error("boom"), { name: "InternalServerError", $metadata: { httpStatusCode: 500 } }));
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 1 });
+    expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it("does deliver to nobody and resolve when the sender is alone in the channel", async () => {
+    // prepare
+    dynamo.on(QueryCommand).resolves({ Items: [{ connectionId: SENDER }] });
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 0 });
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
+  it("does neither read S3 nor broadcast when the ledger already holds the chunk", async () => {
+    // prepare
+    dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "duplicate" });
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
+  it("does reject without reading S3 when the ledger cannot be written", async () => {
+    // prepare
+    dynamo.on(PutCommand).rejects(Object.assign(new Error("throttled"), { name: "ProvisionedThroughputExceededException" }));
+    // act
+    const outcome = handler(event());
+    // assess
+    await expect(outcome).rejects.toThrow("throttled");
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ["empty", new Uint8Array(0), "EMPTY_AUDIO"],
+    ["an odd number of bytes", new Uint8Array(321), "ODD_LENGTH"],
+    ["over MAX_AUDIO_BYTES", new Uint8Array(3202), "AUDIO_TOO_LARGE"],
+    ["longer than MAX_DURATION_MS", new Uint8Array(1602), "AUDIO_TOO_LONG"],
+  ])("does tell only the sender FAILED with the code and broadcast nothing when the audio is %s", async (_name, audio, code) => {
+    // prepare
+    arrangeWorld(audio);
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "rejected" });
+    const posts = postedMessages(management);
+    expect(posts).toHaveLength(1);
+    expect(posts[0].connectionId).toBe(SENDER);
+    expect(posts[0].message).toEqual({
+      action: "audio_status",
+      data: { status: "FAILED", author: "alice", timestamp: TIMESTAMP, code, message: expect.any(String) },
+    });
+    expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it("does treat a missing body as empty audio when S3 returns no Body", async () => {
+    // prepare
+    s3.on(GetObjectCommand).resolves({});
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "rejected" });
+    expect(postedMessages(management)[0].message).toMatchObject({ data: { code: "EMPTY_AUDIO" } });
+  });
+
+  it("does accept a chunk of exactly MAX_DURATION_MS when it is at the duration limit", async () => {
+    // prepare
+    arrangeWorld(new Uint8Array(1600));
+    // act
+    const result = await handler(event());
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 2 });
+  });
+
+  it("does release the ledger claim and reject, so EventBridge retries, when S3 GetObject fails", async () => {
+    // prepare
+    const failure = Object.assign(new Error("S3 unavailable"), { name: "ServiceUnavailable" });
+    s3.on(GetObjectCommand).rejects(failure);
+    // act
+    const outcome = handler(event());
+    // assess
+    await expect(outcome).rejects.toBe(failure);
+    expect(deletesOn("chunks")).toEqual([{ TableName: "chunks", Key: { chunkId: CHUNK_ID } }]);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
+  it("does release the ledger claim and reject, so EventBridge retries, when the channel query fails", async () => {
+    // prepare
+    const failure = Object.assign(new Error("throttled"), { name: "ThrottlingException" });
+    dynamo.on(QueryCommand).rejects(failure);
+    // act
+    const outcome = handler(event());
+    // assess
+    await expect(outcome).rejects.toBe(failure);
+    expect(deletesOn("chunks")).toEqual([{ TableName: "chunks", Key: { chunkId: CHUNK_ID } }]);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
+  it("does broadcast when EventBridge retries after a failed read, since the claim was released", async () => {
+    // prepare: the first delivery fails to read; the ledger honours the release
+    const claimed = new Set<string>();
+    dynamo.on(PutCommand).callsFake(async (input: { Item: { chunkId: string } }) => {
+      if (claimed.has(input.Item.chunkId)) {
+        throw new ConditionalCheckFailedException({ message: "exists", $metadata: {} });
+      }
+      claimed.add(input.Item.chunkId);
+      return {};
+    });
+    dynamo.on(DeleteCommand, { TableName: "chunks" }).callsFake(async (input: { Key: { chunkId: string } }) => {
+      claimed.delete(input.Key.chunkId);
+      return {};
+    });
+    s3.on(GetObjectCommand).rejectsOnce(new Error("S3 unavailable")).resolves({ Body: objectBody(AUDIO) as never });
+    await expect(handler(event())).rejects.toThrow("S3 unavailable");
+    // act
+    const retry = await handler(event());
+    // assess
+    expect(retry).toEqual({ status: "broadcast", delivered: 2 });
+  });
+
+  it.each([
+    ["there is no detail", undefined],
+    ["the status is PENDING", storedDetail({ status: "PENDING" })],
+    ["the key is outside audio/", storedDetail({ s3_key: "secrets/key.pcm" })],
+    ["the author is missing", storedDetail({ message: { action: "sendaudio" } })],
+    ["the websocket context is incomplete", storedDetail({ websocket_context: { domain_name: DOMAIN_NAME, stage: STAGE } })],
+  ])("does drop the event without touching any store when %s", async (_name, detail) => {
+    // prepare: the detail above
+    // act
+    const result = await handler({ id: "evt-bad", detail });
+    // assess
+    expect(result).toEqual({ status: "malformed" });
+    expect(dynamo.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+    expect(management.calls()).toHaveLength(0);
+  });
+
+  it("does post to each listener exactly once and remove exactly the gone ones when the channel has any members", async () => {
+    const members = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }).filter((id) => id !== SENDER), { maxLength: 30 });
+    await fc.assert(
+      fc.asyncProperty(members, fc.func(fc.boolean()), fc.boolean(), async (listeners, isGone, senderInChannel) => {
+        // prepare
+        arrangeWorld();
+        const gone = listeners.filter((id) => isGone(id));
+        const items = (senderInChannel ? [SENDER, ...listeners] : listeners).map((connectionId) => ({ connectionId }));
+        dynamo.on(QueryCommand).resolves({ Items: items });
+        for (const id of gone) {
+          management
+            .on(PostToConnectionCommand, { ConnectionId: id })
+            .rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+        }
+        // act
+        const result = await handler(event());
+        // assess
+        expect(result).toEqual({ status: "broadcast", delivered: listeners.length - gone.length });
+        expect(postedMessages(management).map((post) => post.connectionId).sort()).toEqual([...listeners].sort());
+        expect(deletesOn("connections").map((input) => input.Key?.connectionId).sort()).toEqual([...gone].sort());
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("validate-audio cold start", () => {
+  it("does fail to load when SAMPLE_RATE_HZ is not a positive integer", async () => {
+    // prepare
+    vi.resetModules();
+    process.env.SAMPLE_RATE_HZ = "-16000";
+    // act
+    const loading = import("../../functions/validate-audio/index");
+    // assess
+    await expect(loading).rejects.toThrow('SAMPLE_RATE_HZ must be a positive integer, got "-16000"');
+    process.env.SAMPLE_RATE_HZ = "16000";
+  });
+});

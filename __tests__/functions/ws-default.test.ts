@@ -1,0 +1,175 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { ClientError } from "../../functions/shared/errors";
+import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
+import { DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
+
+setBaseEnvironment({ ROUTES: "sendaudio,audio," });
+const management = mockClient(ApiGatewayManagementApiClient);
+
+let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
+let unroutableError: (body: string | null | undefined, knownRoutes: readonly string[]) => ClientError;
+
+interface ErrorMessage {
+  action: string;
+  code: string;
+  message: string;
+}
+
+/** The single reply that was posted, checked to be to the sender. */
+function onlyReply(): ErrorMessage {
+  const posts = postedMessages(management);
+  expect(posts).toHaveLength(1);
+  expect(posts[0].connectionId).toBe(SENDER);
+  return posts[0].message as ErrorMessage;
+}
+
+beforeAll(async () => {
+  ({ handler, unroutableError } = await import("../../functions/ws-default/index"));
+});
+
+beforeEach(() => {
+  management.reset();
+  management.on(PostToConnectionCommand).resolves({});
+});
+
+describe("ws-default handler", () => {
+  it.each([
+    ["the body is not JSON", "hello"],
+    ["the body is empty", ""],
+    ["there is no body", undefined],
+  ])("does reply INVALID_JSON to the sender when %s", async (_name, body) => {
+    // prepare
+    const event = webSocketEvent({ body, routeKey: "$default" });
+    // act
+    const result = await handler(event);
+    // assess
+    expect(result).toEqual({ statusCode: 400 });
+    expect(onlyReply()).toMatchObject({ action: "error", code: "INVALID_JSON" });
+  });
+
+  it.each([
+    ["the object has no action", "{}"],
+    ["the action is empty", '{"action":""}'],
+    ["the action is a number", '{"action":5}'],
+    ["the body is an array", '[{"action":"sendaudio"}]'],
+    ["the body is a string", '"sendaudio"'],
+    ["the body is JSON null", "null"],
+  ])("does reply INVALID_MESSAGE listing the routes when %s", async (_name, body) => {
+    // prepare
+    const event = webSocketEvent({ body, routeKey: "$default" });
+    // act
+    const result = await handler(event);
+    // assess
+    expect(result).toEqual({ statusCode: 400 });
+    const reply = onlyReply();
+    expect(reply).toMatchObject({ action: "error", code: "INVALID_MESSAGE" });
+    expect(reply.message).toBe('Message needs an "action"; routes are: sendaudio, audio');
+  });
+
+  it("does reply UNKNOWN_ROUTE naming the action and listing the routes when the action is not a route", async () => {
+    // prepare
+    const event = webSocketEvent({ body: JSON.stringify({ action: "dance", data: "x" }), routeKey: "$default" });
+    // act
+    const result = await handler(event);
+    // assess
+    expect(result).toEqual({ statusCode: 400 });
+    expect(onlyReply()).toEqual({
+      action: "error",
+      code: "UNKNOWN_ROUTE",
+      message: 'Unknown action "dance"; routes are: sendaudio, audio',
+    });
+  });
+
+  it("does quote at most 64 characters of the action when the action is long", async () => {
+    // prepare
+    const event = webSocketEvent({ body: JSON.stringify({ action: "z".repeat(1000) }), routeKey: "$default" });
+    // act
+    await handler(event);
+    // assess
+    expect(onlyReply().message).toBe(`Unknown action "${"z".repeat(64)}"; routes are: sendaudio, audio`);
+  });
+
+  it("does post the reply to https://{domainName}/{stage} when it replies", async () => {
+    // prepare
+    const event = webSocketEvent({ body: "{}", routeKey: "$default" });
+    // act
+    await handler(event);
+    // assess
+    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+  });
+
+  it("does resolve when the sender is gone before the reply", async () => {
+    // prepare
+    management.on(PostToConnectionCommand).rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    const event = webSocketEvent({ body: "{}", routeKey: "$default" });
+    // act
+    const result = await handler(event);
+    // assess
+    expect(result).toEqual({ statusCode: 400 });
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+  });
+
+  it("does send exactly one error reply to the sender and never throw when a client sends anything", async () => {
+    const body = fc.oneof(
+      fc.json(),
+      fc.string(),
+      fc.record({ action: fc.anything() }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+      fc.constantFrom(undefined, null, "", " "),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (input) => {
+        // prepare
+        management.reset();
+        management.on(PostToConnectionCommand).resolves({});
+        const event = webSocketEvent({ body: input, routeKey: "$default" });
+        // act
+        const result = await handler(event);
+        // assess
+        expect(result).toEqual({ statusCode: 400 });
+        const reply = onlyReply();
+        expect(reply.action).toBe("error");
+        expect(["INVALID_JSON", "INVALID_MESSAGE", "UNKNOWN_ROUTE"]).toContain(reply.code);
+        expect(reply.message).toMatch(/\S/);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("unroutableError", () => {
+  it("does list the routes given when the action is unknown", () => {
+    // prepare
+    const routes = ["a", "b", "c"];
+    // act
+    const error = unroutableError('{"action":"x"}', routes);
+    // assess
+    expect(error.code).toBe("UNKNOWN_ROUTE");
+    expect(error.message).toBe('Unknown action "x"; routes are: a, b, c');
+  });
+
+  it("does throw INVALID_JSON when the body is not JSON", () => {
+    // prepare
+    const body = "{";
+    // act
+    const act = () => unroutableError(body, ["a"]);
+    // assess
+    expect(act).toThrow(expect.objectContaining({ code: "INVALID_JSON" }));
+  });
+});
+
+describe("ws-default cold start", () => {
+  it("does fail to load when ROUTES is not set", async () => {
+    // prepare
+    vi.resetModules();
+    const saved = process.env.ROUTES;
+    delete process.env.ROUTES;
+    // act
+    const loading = import("../../functions/ws-default/index");
+    // assess
+    await expect(loading).rejects.toThrow("Environment variable ROUTES is not set");
+    process.env.ROUTES = saved;
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * One action per EventBridge operation the local runtime answers: each checks its JSON input the way AWS's JSON
+ * protocol does (wrong types are a SerializationException, missing members a ValidationException) and calls the
+ * engine. Operations not listed here are answered as not implemented by the front door.
+ */
+import { EventBridgeError, validationError } from "./errors";
+import type { LocalEventBridge } from "./event-bus";
+import type { PutEventsRequestEntry } from "./put-events";
+
+export type Operation = (engine: LocalEventBridge, input: Record<string, unknown>) => unknown;
+
+export const operations: Readonly<Record<string, Operation>> = {
+  PutEvents: (engine, input) => {
+    if (input.EndpointId !== undefined) {
+      throw validationError(
+        `EndpointId (global endpoints) is not implemented by the local runtime, got ${JSON.stringify(input.EndpointId)}`
+      );
+    }
+    const entries = required(input, "Entries", "entries", isArray).map(toEntry);
+    return engine.putEvents(entries);
+  },
+
+  TestEventPattern: (engine, input) => {
+    const pattern = required(input, "EventPattern", "eventPattern", isString);
+    if (pattern.length > 4096) {
+      throw validationError(`EventPattern must be at most 4096 characters, got ${pattern.length}`);
+    }
+    return engine.testEventPattern(pattern, required(input, "Event", "event", isString));
+  },
+
+  ListEventBuses: (engine, input) => {
+    const prefix = optional(input, "NamePrefix", isString) ?? "";
+    const buses = engine.listEventBuses().filter((bus) => bus.Name.startsWith(prefix));
+    const { items, nextToken } = page(buses, input);
+    return { EventBuses: items, ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
+  },
+
+  ListRules: (engine, input) => {
+    const prefix = optional(input, "NamePrefix", isString) ?? "";
+    const rules = engine
+      .listRules(optional(input, "EventBusName", isString))
+      .filter((rule) => rule.Name.startsWith(prefix));
+    const { items, nextToken } = page(rules, input);
+    return { Rules: items, ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
+  },
+};
+
+function toEntry(value: unknown, index: number): PutEventsRequestEntry {
+  if (!isObject(value)) throw serialization(`Entries[${index}] must be an object, got ${JSON.stringify(value)}`);
+  return {
+    Source: optional(value, "Source", isString),
+    DetailType: optional(value, "DetailType", isString),
+    Detail: optional(value, "Detail", isString),
+    EventBusName: optional(value, "EventBusName", isString),
+    Resources: optional(value, "Resources", isStringArray),
+    Time: toTime(value.Time),
+  };
+}
+
+/** The SDKs send timestamps as epoch seconds; ISO text is accepted too. */
+function toTime(value: unknown): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "number") return new Date(value * 1000);
+  if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return new Date(value);
+  throw serialization(`Time must be epoch seconds or an ISO 8601 time, got ${JSON.stringify(value)}`);
+}
+
+/** NextToken is the offset of the next page, as text. */
+function page<T>(all: T[], input: Record<string, unknown>): { items: T[]; nextToken?: string } {
+  const limit = optional(input, "Limit", isNumber) ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw validationError(`Limit must be an integer from 1 to 100, got ${limit}`);
+  }
+  const token = optional(input, "NextToken", isString);
+  const start = token === undefined ? 0 : Number(token);
+  if (!Number.isInteger(start) || start < 0) {
+    throw validationError(`NextToken is not valid, got ${JSON.stringify(token)}`);
+  }
+  const end = start + limit;
+  return { items: all.slice(start, end), nextToken: end < all.length ? String(end) : undefined };
+}
+
+function required<T>(
+  input: Record<string, unknown>,
+  name: string,
+  wireName: string,
+  is: (value: unknown) => value is T
+): T {
+  const value = optional(input, name, is);
+  if (value === undefined) {
+    throw validationError(
+      `1 validation error detected: Value null at '${wireName}' failed to satisfy constraint: Member must not be null`
+    );
+  }
+  return value;
+}
+
+function optional<T>(input: Record<string, unknown>, name: string, is: (value: unknown) => value is T): T | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (!is(value)) throw serialization(`${name} has the wrong type: ${JSON.stringify(value)}`);
+  return value;
+}
+
+const isString = (value: unknown): value is string => typeof value === "string";
+const isNumber = (value: unknown): value is number => typeof value === "number";
+const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function serialization(message: string): EventBridgeError {
+  return new EventBridgeError("SerializationException", message);
+}
