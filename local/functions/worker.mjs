@@ -4,6 +4,16 @@ import { pathToFileURL } from "node:url";
 import { installRouting } from "./routing.mjs";
 
 installRouting(workerData.routes);
+silenceRuntimeVersionNotice();
+
+// Lambda runs nodejs22.x, where the AWS SDK has nothing to warn about; locally on Node 20 it warns once per environment.
+function silenceRuntimeVersionNotice() {
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = (warning, ...rest) => {
+    if (String(warning?.message ?? warning).startsWith("NodeVersionSupportWarning")) return;
+    emitWarning(warning, ...rest);
+  };
+}
 
 const [moduleName, handlerName] = workerData.handler.split(".");
 let handler;

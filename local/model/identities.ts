@@ -11,10 +11,13 @@ export interface LocalSettings {
 
 /** A short stable token derived from a resource's address, so identities are the same on every run. */
 export function stableId(address: string, length: number, alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"): string {
-  const digest = createHash("sha256").update(address).digest();
   let out = "";
-  for (let index = 0; out.length < length; index++) {
-    out += alphabet[digest[index % digest.length] % alphabet.length];
+  for (let block = 0; out.length < length; block++) {
+    const digest = createHash("sha256").update(`${block}:${address}`).digest();
+    for (const byte of digest) {
+      if (out.length === length) break;
+      out += alphabet[byte % alphabet.length];
+    }
   }
   return out;
 }

@@ -5,6 +5,8 @@ import { StackResolver, type SynthesizedStack } from "./terraform-config";
 
 export interface TableModel {
   address: string;
+  /** Short name from the construct path, e.g. "connections". */
+  logicalName: string;
   name: string;
   hashKey: string;
   rangeKey?: string;
@@ -15,6 +17,7 @@ export interface TableModel {
 
 export interface BucketModel {
   address: string;
+  logicalName: string;
   name: string;
 }
 
@@ -57,6 +60,8 @@ export interface FunctionModel {
   memoryMb: number;
   reservedConcurrency?: number;
   environment: Record<string, string>;
+  /** Retries and on-failure destination of asynchronous invocations, from the event invoke config. */
+  asyncInvocation?: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailureDestination?: string };
 }
 
 export interface RouteModel {
@@ -80,6 +85,7 @@ export interface WebSocketApiModel {
 
 export interface UserPoolModel {
   address: string;
+  logicalName: string;
   id: string;
   name: string;
   clients: { id: string; name: string }[];
@@ -121,6 +127,16 @@ export const EMULATED_TYPES = new Set([
   "aws_cognito_user_pool_client",
 ]);
 
+const GENERIC_IDS = new Set(["table", "bucket", "function", "api", "pool", "resource", "default"]);
+
+/** A short name for a resource from its construct path: `game-voice/websocket/connections/table` -> `connections`. */
+export function logicalName(raw: Record<string, unknown>, fallback: string): string {
+  const path = (raw["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
+  const segments = (path ?? fallback).split("/").slice(1);
+  while (segments.length > 1 && GENERIC_IDS.has(segments[segments.length - 1])) segments.pop();
+  return (segments[segments.length - 1] ?? fallback).replace(/-(bucket|table|pool)$/, "");
+}
+
 const num = (value: Value, fallback: number): number => (typeof value === "number" ? value : fallback);
 const single = <T>(value: unknown): T | undefined => (Array.isArray(value) ? (value[0] as T) : (value as T | undefined));
 
@@ -130,10 +146,11 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
   const evaluated = (type: string) =>
     resolver.resourcesOf(type).map(([name, raw]) => ({ address: `${type}.${name}`, raw, config: resolver.evaluate(raw) as Record<string, Value> }));
 
-  const tables = evaluated("aws_dynamodb_table").map(({ address, config }): TableModel => {
+  const tables = evaluated("aws_dynamodb_table").map(({ address, raw, config }): TableModel => {
     const ttl = single<{ enabled?: boolean; attribute_name?: string }>(config.ttl);
     return {
       address,
+      logicalName: logicalName(raw, String(config.name)),
       name: String(config.name),
       hashKey: String(config.hash_key),
       rangeKey: config.range_key ? String(config.range_key) : undefined,
@@ -149,9 +166,10 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
     };
   });
 
-  const buckets = resolver.resourcesOf("aws_s3_bucket").map(([name]): BucketModel => {
+  const buckets = resolver.resourcesOf("aws_s3_bucket").map(([name, raw]): BucketModel => {
     const address = `aws_s3_bucket.${name}`;
-    return { address, name: String(resolver.attribute(address, "bucket")) };
+    const bucket = String(resolver.attribute(address, "bucket"));
+    return { address, logicalName: logicalName(raw, bucket), name: bucket };
   });
 
   const buses = resolver.resourcesOf("aws_cloudwatch_event_bus").map(([name, raw]): BusModel => {
@@ -204,6 +222,16 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
       environment: Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)])),
     };
   });
+  for (const { config } of evaluated("aws_lambda_function_event_invoke_config")) {
+    const fn = functions.find((candidate) => candidate.name === config.function_name || candidate.arn === config.function_name);
+    if (!fn) throw new ExpressionError(`Event invoke config names ${String(config.function_name)}, which is not a function of this stack`);
+    const destination = single<{ on_failure?: unknown }>(config.destination_config);
+    fn.asyncInvocation = {
+      maximumRetryAttempts: num(config.maximum_retry_attempts, 2),
+      maximumEventAgeInSeconds: num(config.maximum_event_age_in_seconds, 21_600),
+      onFailureDestination: single<{ destination?: string }>(destination?.on_failure)?.destination,
+    };
+  }
   const functionByInvokeArn = new Map(functions.map((fn) => [fn.invokeArn, fn.name]));
   const functionFor = (invokeArn: Value, what: string): string => {
     const name = functionByInvokeArn.get(String(invokeArn));
@@ -277,10 +305,11 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
     });
 
   const clients = evaluated("aws_cognito_user_pool_client");
-  const userPools = evaluated("aws_cognito_user_pool").map(({ address, config }): UserPoolModel => {
+  const userPools = evaluated("aws_cognito_user_pool").map(({ address, raw, config }): UserPoolModel => {
     const id = String(resolver.attribute(address, "id"));
     return {
       address,
+      logicalName: logicalName(raw, String(config.name)),
       id,
       name: String(config.name),
       clients: clients
