@@ -94,7 +94,8 @@ async function main(): Promise<void> {
   }
   if (!process.argv.includes("--no-synth")) {
     console.log("Synthesizing...");
-    execFileSync("npm", ["run", "--silent", "synth"], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    const synthArgs = ["tsx", "scripts/synth.ts", ...(process.argv.includes("--no-build") ? ["--no-build"] : [])];
+    execFileSync("npx", synthArgs, { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "inherit"] });
   }
   const stacksDir = join(SYNTH_OUT_DIR, "stacks");
   if (!existsSync(stacksDir)) {

@@ -4,7 +4,10 @@
  */
 import { buildFunctions } from "./build-functions";
 
-await buildFunctions();
+// --no-build reuses the bundles in dist/functions, e.g. when tests already built them.
+if (!process.argv.includes("--no-build")) {
+  await buildFunctions();
+}
 const started = performance.now();
 await import("../main");
 console.log(`Synthesized in ${Math.round(performance.now() - started)} ms`);

@@ -28,7 +28,7 @@ export interface GameVoiceConfig {
   readonly stageDefaultRouteSettings?: StageRouteSettings;
   /** Days before stored audio expires. @default - 30 */
   readonly audioRetentionInDays?: number;
-  /** Limits on one audio chunk. @default - 64 KiB, 16 kHz, 2 s */
+  /** Limits on one audio chunk. @default - 24,000 bytes, 16 kHz, 2 s */
   readonly audioLimits?: AudioLimits;
   /** Days to keep logs. @default - 14 */
   readonly cloudwatchLogsRetentionInDays?: number;

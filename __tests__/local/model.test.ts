@@ -154,6 +154,8 @@ describe("logical names of resources", () => {
     expect(logicalName({ "//": { metadata: { path: "game-voice/websocket/connections/table" } } }, "x")).toBe("connections");
     expect(logicalName({ "//": { metadata: { path: "game-voice/audio/audio-bucket" } } }, "x")).toBe("audio");
     expect(logicalName({ "//": { metadata: { path: "game-voice/players" } } }, "x")).toBe("players");
-    expect(logicalName({}, "fallback-name")).toBe("fallback-name");
+    expect(logicalName({}, "websocket_connections_table_2A6652F4")).toBe("connections");
+    expect(logicalName({}, "audio_audio-bucket_B3DAF5C5")).toBe("audio");
+    expect(logicalName({}, "players_0F1E2D3C")).toBe("players");
   });
 });

@@ -129,12 +129,15 @@ export const EMULATED_TYPES = new Set([
 
 const GENERIC_IDS = new Set(["table", "bucket", "function", "api", "pool", "resource", "default"]);
 
-/** A short name for a resource from its construct path: `game-voice/websocket/connections/table` -> `connections`. */
-export function logicalName(raw: Record<string, unknown>, fallback: string): string {
+/**
+ * A short name for a resource from its construct path (`game-voice/websocket/connections/table` -> `connections`),
+ * or, when the JSON carries no metadata, from its Terraform name (`websocket_connections_table_2A6652F4`).
+ */
+export function logicalName(raw: Record<string, unknown>, terraformName: string): string {
   const path = (raw["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
-  const segments = (path ?? fallback).split("/").slice(1);
+  const segments = path ? path.split("/").slice(1) : terraformName.replace(/_[0-9A-F]{8}$/, "").split("_");
   while (segments.length > 1 && GENERIC_IDS.has(segments[segments.length - 1])) segments.pop();
-  return (segments[segments.length - 1] ?? fallback).replace(/-(bucket|table|pool)$/, "");
+  return (segments[segments.length - 1] ?? terraformName).replace(/-(bucket|table|pool)$/, "");
 }
 
 const num = (value: Value, fallback: number): number => (typeof value === "number" ? value : fallback);
@@ -150,7 +153,7 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
     const ttl = single<{ enabled?: boolean; attribute_name?: string }>(config.ttl);
     return {
       address,
-      logicalName: logicalName(raw, String(config.name)),
+      logicalName: logicalName(raw, address.split(".")[1]),
       name: String(config.name),
       hashKey: String(config.hash_key),
       rangeKey: config.range_key ? String(config.range_key) : undefined,
@@ -169,7 +172,7 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
   const buckets = resolver.resourcesOf("aws_s3_bucket").map(([name, raw]): BucketModel => {
     const address = `aws_s3_bucket.${name}`;
     const bucket = String(resolver.attribute(address, "bucket"));
-    return { address, logicalName: logicalName(raw, bucket), name: bucket };
+    return { address, logicalName: logicalName(raw, name), name: bucket };
   });
 
   const buses = resolver.resourcesOf("aws_cloudwatch_event_bus").map(([name, raw]): BusModel => {
@@ -309,7 +312,7 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
     const id = String(resolver.attribute(address, "id"));
     return {
       address,
-      logicalName: logicalName(raw, String(config.name)),
+      logicalName: logicalName(raw, address.split(".")[1]),
       id,
       name: String(config.name),
       clients: clients

@@ -28,7 +28,11 @@ import type { WebSocketApi } from "../websocket";
 export const AUDIO_PREFIX = "audio/";
 
 export interface AudioLimits {
-  /** Largest chunk accepted, in bytes of PCM. @default - 65536 */
+  /**
+   * Largest chunk accepted, in bytes of PCM. The default fits, as base64 in its JSON message, in one 32 KB
+   * WebSocket frame, which is all a browser sends and all API Gateway accepts unfragmented.
+   * @default - 24000 (750 ms at 16 kHz)
+   */
   readonly maxAudioBytes?: number;
   /** Sample rate of the 16-bit mono PCM that clients send. @default - 16000 */
   readonly sampleRateHz?: number;
@@ -82,7 +86,7 @@ export class AudioProcessing extends Construct {
     const prefix = props.namePrefix;
     const audioRetentionInDays = props.audioRetentionInDays ?? 30;
     const limits: Required<AudioLimits> = {
-      maxAudioBytes: props.audioLimits?.maxAudioBytes ?? 65_536,
+      maxAudioBytes: props.audioLimits?.maxAudioBytes ?? 24_000,
       sampleRateHz: props.audioLimits?.sampleRateHz ?? 16_000,
       maxDurationMs: props.audioLimits?.maxDurationMs ?? 2_000,
     };
@@ -258,7 +262,7 @@ export class AudioProcessing extends Construct {
       new LambdaPermission(this, `${ruleId}-permission`, {
         statementId: "AllowEventBridgeRule",
         action: "lambda:InvokeFunction",
-        functionName: fn.functionName,
+        functionName: fn.functionArn,
         principal: "events.amazonaws.com",
         sourceArn: rule.arn,
       });

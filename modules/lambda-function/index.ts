@@ -6,7 +6,8 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { policyDocument, type PolicyStatement } from "../shared/policy";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../shared/policy";
 
 /** Where a stack's Terraform working directory (`cdktf.out/stacks/<id>`) finds the built bundles. */
 export const FUNCTION_BUNDLES_DIR = "../../../dist/functions";
@@ -83,8 +84,9 @@ export class NodeFunction extends Construct {
     const timeout = props.timeout ?? 10;
     const memorySize = props.memorySize ?? 256;
     const retentionInDays = props.cloudwatchLogsRetentionInDays ?? 14;
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
-      throw new Error(`Function name must be 1-64 letters, digits, hyphens or underscores, got "${props.functionName}"`);
+    // 59, not Lambda's 64, so that the role name `<function>-role` stays within IAM's 64 characters.
+    if (!/^[A-Za-z0-9_-]{1,59}$/.test(props.functionName)) {
+      throw new Error(`Function name must be 1-59 letters, digits, hyphens or underscores, got "${props.functionName}"`);
     }
     if (!/^[a-z0-9-]+$/.test(props.bundle)) {
       throw new Error(`Bundle must be a folder name of lowercase letters, digits and hyphens, got "${props.bundle}"`);
@@ -157,6 +159,10 @@ export class NodeFunction extends Construct {
         ...(props.kmsKeyArn ? { kmsMasterKeyId: props.kmsKeyArn } : { sqsManagedSseEnabled: true }),
       });
       this.failureQueueArn = queue.arn;
+      new SqsQueuePolicy(this, "failures-policy", {
+        queueUrl: queue.url,
+        policy: policyDocument(this, "failures-policy-document", [denyInsecureTransport([queue.arn])]).json,
+      });
       this.addPolicy("on-failure", [
         { actions: ["sqs:SendMessage"], resources: [queue.arn] },
         ...(props.kmsKeyArn
@@ -208,7 +214,8 @@ export class NodeFunction extends Construct {
     if (!access.read && !access.write) {
       throw new Error(`Bucket grant on ${bucket.bucketName} must allow read, write or both`);
     }
-    if (prefix.length === 0 || prefix.includes("*")) {
+    // `*` and `?` are both wildcards in an IAM resource ARN.
+    if (prefix.length === 0 || /[*?]/.test(prefix)) {
       throw new Error(`Bucket prefix must be a non-empty literal path, got "${prefix}"`);
     }
     const objectActions = [...(access.read ? ["s3:GetObject"] : []), ...(access.write ? ["s3:PutObject"] : [])];

@@ -176,7 +176,7 @@ export class WebSocketApi extends Construct {
       new LambdaPermission(this, "authorizer-permission", {
         statementId: "AllowApiGatewayAuthorizer",
         action: "lambda:InvokeFunction",
-        functionName: handler.functionName,
+        functionName: handler.functionArn,
         principal: "apigateway.amazonaws.com",
         sourceArn: `${this.api.executionArn}/authorizers/${this.authorizer.id}`,
       });
@@ -268,7 +268,7 @@ export class WebSocketApi extends Construct {
     new LambdaPermission(this, `permission-${childId}`, {
       statementId: `AllowApiGatewayRoute-${childId}`,
       action: "lambda:InvokeFunction",
-      functionName: handler.functionName,
+      functionName: handler.functionArn,
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/${this.stageName}/${routeKey}`,
     });

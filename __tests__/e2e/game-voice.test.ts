@@ -1,0 +1,288 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUDIO_EVENT_DETAIL_TYPE, AUDIO_EVENT_SOURCE } from "../../functions/shared/audio-events";
+import { connect, pcm, player, sleep, startVoiceRuntime, tokenFor, type Player, type VoiceRuntime } from "./support";
+
+const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+let voice: VoiceRuntime;
+let dynamodb: DynamoDBClient;
+let s3: S3Client;
+let events: EventBridgeClient;
+const players: Player[] = [];
+
+async function join(username: string, channel: string): Promise<Player> {
+  const joined = await player(voice, username, channel);
+  players.push(joined);
+  return joined;
+}
+
+async function connectionIdOf(username: string): Promise<string> {
+  const result = await dynamodb.send(new ScanCommand({ TableName: "game-voice-connections" }));
+  const item = result.Items?.find((candidate) => candidate.username?.S === username);
+  if (!item?.connectionId?.S) throw new Error(`No connection record for ${username}`);
+  return item.connectionId.S;
+}
+
+beforeAll(async () => {
+  voice = await startVoiceRuntime();
+  const services = voice.runtime.endpoints.services;
+  dynamodb = new DynamoDBClient({ endpoint: services.dynamodb, region: "us-east-1", credentials });
+  s3 = new S3Client({ endpoint: services.s3, region: "us-east-1", credentials, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
+  events = new EventBridgeClient({ endpoint: services.events, region: "us-east-1", credentials });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(players.map((one) => one.close()));
+  await voice?.close();
+});
+
+describe("game voice on the local runtime", () => {
+  it("delivers one sender's audio to every listener in the channel, validated and attributed to the sender", async () => {
+    const sender = await join("alice", "one-to-many");
+    const listeners = await Promise.all(["bob", "carol", "dave"].map((name) => join(name, "one-to-many")));
+    const audio = pcm(3200);
+
+    sender.send({ action: "sendaudio", data: audio });
+
+    for (const listener of listeners) {
+      const message = await listener.waitFor((candidate) => candidate.action === "audio");
+      expect(message.data).toMatchObject({ audio, author: "alice", status: "VALIDATED" });
+      expect(typeof (message.data as { timestamp: string }).timestamp).toBe("string");
+    }
+    await sleep(300);
+    expect(sender.audio()).toHaveLength(0);
+  });
+
+  it("accepts the seed's audio route and a token in the query string when a browser connects", async () => {
+    const token = await tokenFor(voice, "browser-user");
+    const browser = await connect(voice, { channel: "browser", token, tokenIn: "query" });
+    players.push(browser);
+    const listener = await join("browser-listener", "browser");
+
+    browser.send({ action: "audio", data: pcm(640), author: "browser-user" });
+
+    await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "browser-user" } });
+  });
+
+  it("delivers every chunk of several concurrent senders to each other member and none back to its sender", async () => {
+    const senders = await Promise.all(["s1", "s2", "s3"].map((name) => join(name, "concurrent")));
+    const listener = await join("concurrent-listener", "concurrent");
+
+    await Promise.all(senders.flatMap((sender, index) => [sender.send({ action: "sendaudio", data: pcm(320, index + 1) }), sender.send({ action: "sendaudio", data: pcm(320, index + 1) })]));
+
+    await listener.waitFor(() => listener.audio().length === 6, 10_000);
+    await sleep(300);
+    expect(listener.audio()).toHaveLength(6);
+    for (const [index, sender] of senders.entries()) {
+      const authors = sender.audio().map((message) => (message.data as { author: string }).author);
+      expect(authors).toHaveLength(4);
+      expect(authors).not.toContain(`s${index + 1}`);
+    }
+  });
+
+  it("keeps channels apart when players in two channels talk at once", async () => {
+    const red = await join("red-1", "red");
+    const redListener = await join("red-2", "red");
+    const blueListener = await join("blue-1", "blue");
+
+    red.send({ action: "sendaudio", data: pcm(320) });
+
+    await redListener.waitFor((message) => message.action === "audio");
+    await sleep(300);
+    expect(blueListener.audio()).toHaveLength(0);
+  });
+
+  it("delivers to and from a player who reconnects", async () => {
+    const listener = await join("steady", "reconnect");
+    const first = await join("flaky", "reconnect");
+    await first.close();
+
+    const again = await join("flaky", "reconnect");
+    again.send({ action: "sendaudio", data: pcm(320) });
+    listener.send({ action: "sendaudio", data: pcm(320, 9) });
+
+    await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "flaky" } });
+    await expect(again.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "steady" } });
+  });
+
+  it("removes a listener that vanished without closing when the next broadcast finds it gone", async () => {
+    const sender = await join("talker", "vanish");
+    const listener = await join("hearer", "vanish");
+    const staleId = "vanished-connection=";
+    const now = Math.floor(Date.now() / 1000);
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: "game-voice-connections",
+        Item: {
+          connectionId: { S: staleId },
+          channel: { S: "vanish" },
+          userId: { S: "ghost-id" },
+          username: { S: "ghost" },
+          connectedAt: { N: String(Date.now()) },
+          expiresAt: { N: String(now + 3600) },
+        },
+      }),
+    );
+
+    sender.send({ action: "sendaudio", data: pcm(320) });
+
+    await listener.waitFor((message) => message.action === "audio");
+    const deadline = Date.now() + 3000;
+    let stale = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-connections", Key: { connectionId: { S: staleId } } }));
+    while (stale.Item && Date.now() < deadline) {
+      await sleep(100);
+      stale = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-connections", Key: { connectionId: { S: staleId } } }));
+    }
+    expect(stale.Item).toBeUndefined();
+    const sendersRecord = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-connections", Key: { connectionId: { S: await connectionIdOf("talker") } } }));
+    expect(sendersRecord.Item).toBeDefined();
+  });
+
+  it("delivers a chunk at the size limit and refuses one just over it", async () => {
+    const sender = await join("limit-sender", "limits");
+    const listener = await join("limit-listener", "limits");
+
+    sender.send({ action: "sendaudio", data: pcm(24_000) });
+    sender.send({ action: "sendaudio", data: pcm(24_002) });
+
+    await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "limit-sender" } });
+    await expect(sender.waitFor((message) => message.action === "error")).resolves.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+    await sleep(300);
+    expect(listener.audio()).toHaveLength(1);
+  });
+
+  it("tells the sender FAILED and delivers nothing when the audio is not whole 16-bit samples", async () => {
+    const sender = await join("odd-sender", "odd");
+    const listener = await join("odd-listener", "odd");
+
+    sender.send({ action: "sendaudio", data: pcm(321) });
+
+    await expect(sender.waitFor((message) => message.action === "audio_status")).resolves.toMatchObject({
+      data: { status: "FAILED", code: "ODD_LENGTH", author: "odd-sender" },
+    });
+    await sleep(300);
+    expect(listener.audio()).toHaveLength(0);
+  });
+
+  it("closes the connection with 1009 when a frame is over 32 KB", async () => {
+    const sender = await join("big-frame", "frames");
+    const closed = new Promise<number>((resolve) => sender.socket.once("close", (code) => resolve(code)));
+
+    sender.send({ action: "sendaudio", data: pcm(40_000) });
+
+    await expect(closed).resolves.toBe(1009);
+  });
+
+  it("answers each malformed message with its error code and keeps the connection open", async () => {
+    const sender = await join("sloppy", "errors");
+
+    sender.send("{not json");
+    sender.send({ action: "shout" });
+    sender.send({ action: "sendaudio" });
+    sender.send({ action: "sendaudio", data: "***" });
+    sender.send({ action: "sendaudio", data: 12 });
+
+    await sender.waitFor(() => sender.messages.filter((message) => message.action === "error").length === 5);
+    const codes = sender.messages.filter((message) => message.action === "error").map((message) => message.code).sort();
+    expect(codes).toEqual(["INVALID_BASE64", "INVALID_BASE64", "INVALID_JSON", "MISSING_DATA", "UNKNOWN_ROUTE"]);
+    const unknown = sender.messages.find((message) => message.code === "UNKNOWN_ROUTE");
+    expect(unknown?.message).toContain("sendaudio, audio");
+    sender.send({ action: "sendaudio", data: pcm(64) });
+    await sleep(300);
+    expect(sender.socket.readyState).toBe(sender.socket.OPEN);
+  });
+
+  it("refuses an author that is not the caller and delivers nothing", async () => {
+    const sender = await join("honest", "spoof");
+    const listener = await join("spoof-listener", "spoof");
+
+    sender.send({ action: "sendaudio", data: pcm(320), author: "spoof-listener" });
+
+    await expect(sender.waitFor((message) => message.action === "error")).resolves.toMatchObject({ code: "AUTHOR_MISMATCH" });
+    await sleep(300);
+    expect(listener.audio()).toHaveLength(0);
+  });
+
+  it("broadcasts a chunk once when EventBridge delivers its STORED event twice", async () => {
+    const sender = await join("dup-sender", "dup");
+    const listener = await join("dup-listener", "dup");
+    const senderId = await connectionIdOf("dup-sender");
+    const key = "audio/dup-sender/2026-01-01T00:00:00.000Z-0000000000aa.pcm";
+    await s3.send(new PutObjectCommand({ Bucket: voice.bucket, Key: key, Body: Buffer.from(pcm(320), "base64") }));
+    const domainName = new URL(voice.url).host;
+    const detail = {
+      status: "STORED",
+      chunk_id: `${senderId}:duplicate-test`,
+      channel: "dup",
+      message: { action: "sendaudio", author: "dup-sender" },
+      websocket_context: { domain_name: domainName, stage: "live", connection_id: senderId },
+      timestamp: "2026-01-01T00:00:00.000Z",
+      s3_key: key,
+    };
+    const entry = { EventBusName: "game-voice-events", Source: AUDIO_EVENT_SOURCE, DetailType: AUDIO_EVENT_DETAIL_TYPE, Detail: JSON.stringify(detail) };
+
+    await events.send(new PutEventsCommand({ Entries: [entry, entry] }));
+    await events.send(new PutEventsCommand({ Entries: [entry] }));
+
+    await listener.waitFor((message) => message.action === "audio");
+    await sleep(800);
+    expect(listener.audio()).toHaveLength(1);
+    expect(sender.audio()).toHaveLength(0);
+  });
+
+  it("tells the sender FAILED and delivers nothing when S3 cannot store the chunk", async () => {
+    const sender = await join("s3-sender", "s3-down");
+    const listener = await join("s3-listener", "s3-down");
+    const objects = await s3.send(new ListObjectsV2Command({ Bucket: voice.bucket }));
+    for (const object of objects.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: voice.bucket, Key: object.Key }));
+    await s3.send(new DeleteBucketCommand({ Bucket: voice.bucket }));
+
+    try {
+      sender.send({ action: "sendaudio", data: pcm(320) });
+
+      await expect(sender.waitFor((message) => message.action === "audio_status")).resolves.toMatchObject({
+        data: { status: "FAILED", code: "STORAGE_FAILED", author: "s3-sender" },
+      });
+      await sleep(300);
+      expect(listener.audio()).toHaveLength(0);
+    } finally {
+      await s3.send(new CreateBucketCommand({ Bucket: voice.bucket }));
+    }
+  });
+});
+
+describe("handshake of the local runtime", () => {
+  it("refuses a missing or wrong API key with 403", async () => {
+    const token = await tokenFor(voice, "keyless");
+
+    await expect(connect(voice, { token, apiKey: null })).rejects.toMatchObject({ status: 403 });
+    await expect(connect(voice, { token, apiKey: "not-the-key" })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it("refuses a missing token with 401", async () => {
+    await expect(connect(voice, { token: null })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("refuses a forged token with 401 when its payload was changed after signing", async () => {
+    const [header, payload, signature] = (await tokenFor(voice, "mallory")).split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const forged = [header, Buffer.from(JSON.stringify({ ...claims, "cognito:username": "admin" })).toString("base64url"), signature].join(".");
+
+    await expect(connect(voice, { token: forged })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("refuses an expired token with 401", async () => {
+    const token = await tokenFor(voice, "late", 1);
+    await sleep(2100);
+
+    await expect(connect(voice, { token })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it("refuses a malformed channel name with 400", async () => {
+    const token = await tokenFor(voice, "channel-typo");
+
+    await expect(connect(voice, { token, channel: "no spaces/allowed" })).rejects.toMatchObject({ status: 400 });
+  });
+});

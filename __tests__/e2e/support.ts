@@ -1,0 +1,137 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import WebSocket from "ws";
+import { startRuntime, type LocalRuntime } from "../../local/runtime";
+import { FUNCTIONS_DIST_DIR } from "../../scripts/lib/paths";
+import { GameVoiceStack, type GameVoiceConfig } from "../../stacks/game-voice-stack";
+
+export interface VoiceRuntime {
+  runtime: LocalRuntime;
+  url: string;
+  apiKey: string;
+  userPoolId: string;
+  bucket: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Synthesizes the game-voice stack into a folder laid out like a project (cdktf.out beside a copy of dist), so the
+ * runtime reads exactly what `npm run synth` writes, and starts it as `npm start` does.
+ */
+export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}): Promise<VoiceRuntime> {
+  const root = mkdtempSync(join(tmpdir(), "e2e-"));
+  cpSync(FUNCTIONS_DIST_DIR, join(root, "dist", "functions"), { recursive: true });
+  const stackDir = join(root, "cdktf.out", "stacks", "game-voice");
+  mkdirSync(stackDir, { recursive: true });
+  const stack = new GameVoiceStack(Testing.app(), "game-voice", { region: "us-east-1", ...config });
+  writeFileSync(join(stackDir, "cdk.tf.json"), Testing.synth(stack));
+  const logs: string[] = [];
+  const runtime = await startRuntime({ outDir: join(root, "cdktf.out"), log: (line) => logs.push(line), ttlSweepSeconds: 1 });
+  const endpoints = runtime.endpoints.stacks["game-voice"];
+  return {
+    runtime,
+    url: endpoints.websocket!.url,
+    apiKey: endpoints.websocket!.apiKey!,
+    userPoolId: endpoints.userPools.players.id,
+    bucket: endpoints.buckets.audio,
+    close: async () => {
+      await runtime.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function tokenFor(voice: VoiceRuntime, username: string, expiresInSeconds?: number): Promise<string> {
+  const response = await fetch(`${voice.runtime.endpoints.services.auth}/token`, {
+    method: "POST",
+    body: JSON.stringify({ userPoolId: voice.userPoolId, username, ...(expiresInSeconds ? { expiresInSeconds } : {}) }),
+  });
+  if (!response.ok) throw new Error(`Token request failed with ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { idToken: string }).idToken;
+}
+
+/** A connected player that records every message it receives. */
+export class Player {
+  readonly messages: Record<string, unknown>[] = [];
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      this.messages.push(JSON.parse(String(data)) as Record<string, unknown>);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  /** Waits until a received message satisfies `predicate`, or fails after `timeoutMs`. */
+  async waitFor(predicate: (message: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(predicate);
+      if (found) return found;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`No matching message within ${timeoutMs} ms; received ${JSON.stringify(this.messages).slice(0, 500)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  audio(): Record<string, unknown>[] {
+    return this.messages.filter((message) => message.action === "audio");
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.readyState === WebSocket.CLOSED) return resolve();
+      this.socket.once("close", () => resolve());
+      this.socket.close();
+    });
+  }
+}
+
+export interface ConnectOptions {
+  channel?: string;
+  token?: string | null;
+  tokenIn?: "header" | "query";
+  apiKey?: string | null;
+}
+
+/** Opens a WebSocket as a game client would; rejects with the HTTP status when the handshake is refused. */
+export function connect(voice: VoiceRuntime, options: ConnectOptions): Promise<Player> {
+  const url = new URL(voice.url);
+  if (options.channel) url.searchParams.set("channel", options.channel);
+  const headers: Record<string, string> = {};
+  const apiKey = options.apiKey === undefined ? voice.apiKey : options.apiKey;
+  if (apiKey !== null) headers["x-api-key"] = apiKey;
+  if (options.token) {
+    if (options.tokenIn === "query") url.searchParams.set("token", options.token);
+    else headers.Authorization = `Bearer ${options.token}`;
+  }
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once("open", () => resolve(new Player(socket)));
+    socket.once("unexpected-response", (_, response) => reject(Object.assign(new Error(`Handshake refused with ${response.statusCode}`), { status: response.statusCode })));
+    socket.once("error", reject);
+  });
+}
+
+export async function player(voice: VoiceRuntime, username: string, channel = "lobby"): Promise<Player> {
+  return connect(voice, { channel, token: await tokenFor(voice, username) });
+}
+
+/** 16-bit mono PCM of `bytes` bytes, as base64. */
+export function pcm(bytes: number, fill = 7): string {
+  return Buffer.alloc(bytes, fill).toString("base64");
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
