@@ -26,8 +26,8 @@ export interface RuntimeOptions {
   account?: string;
   /** Seconds between TTL sweeps; an expired item is deleted at most this long after it expires. @default - 5 */
   ttlSweepSeconds?: number;
-  /** Start one environment of every function before reporting ready. @default - true */
-  prewarm?: boolean;
+  /** Wait for one warm environment of every function and the signing keys before returning. @default - warm in the background */
+  prewarm?: "wait" | "background";
   log?: (line: string) => void;
 }
 
@@ -55,6 +55,8 @@ export interface LocalRuntime {
   deadLetters: (DeadLetter | AsyncFailure)[];
   /** Types of resources the runtime does not emulate, with how many each stack has. */
   notEmulated: Record<string, number>;
+  /** Settles when every function has a warm environment and every pool its signing keys. */
+  warm: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -164,10 +166,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     const sweeper = startTtlSweeper(dynamo.client, models.flatMap((model) => model.tables), (options.ttlSweepSeconds ?? 5) * 1000, log);
     closers.push(async () => sweeper.stop());
 
-    if (options.prewarm ?? true) {
-      await Promise.all([...functions.values()].map((fn) => fn.prewarm()));
-      await Promise.all(models.flatMap((model) => model.userPools.map((pool) => pools.jwks(pool.id))));
-    }
+    // Warming (an environment per function, the pools' signing keys) goes on after ready; requests that come
+    // first wait for it, as a cold start would.
+    const warming = Promise.all([
+      ...[...functions.values()].map((fn) => fn.prewarm()),
+      ...models.flatMap((model) => model.userPools.map((pool) => pools.jwks(pool.id))),
+    ]).then(() => undefined);
+    if (options.prewarm === "wait") await warming;
 
     const notEmulated: Record<string, number> = {};
     for (const model of models) {
@@ -194,7 +199,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       services: { dynamodb: dynamo.url, s3: s3.url, events: eventsService.url, auth: authService.url },
     };
 
-    return { endpoints, models, functions, webSocketApis, events, deadLetters, notEmulated, close };
+    return { endpoints, models, functions, webSocketApis, events, deadLetters, notEmulated, warm: warming, close };
   } catch (error) {
     await close();
     throw error;

@@ -28,7 +28,7 @@ export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}): 
   const stack = new GameVoiceStack(Testing.app(), "game-voice", { region: "us-east-1", ...config });
   writeFileSync(join(stackDir, "cdk.tf.json"), Testing.synth(stack));
   const logs: string[] = [];
-  const runtime = await startRuntime({ outDir: join(root, "cdktf.out"), log: (line) => logs.push(line), ttlSweepSeconds: 1 });
+  const runtime = await startRuntime({ outDir: join(root, "cdktf.out"), log: (line) => logs.push(line), ttlSweepSeconds: 1, prewarm: "wait" });
   const endpoints = runtime.endpoints.stacks["game-voice"];
   return {
     runtime,

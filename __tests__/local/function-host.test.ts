@@ -152,3 +152,18 @@ describe("local function host", () => {
     });
   });
 });
+
+describe("idle environments", () => {
+  it("stops environments idle past the limit, down to one, when a burst is over", async () => {
+    const dir = bundle("burst", "export const handler = async () => { await new Promise((r) => setTimeout(r, 100)); return 1; };");
+    const fn = host(model("burst", dir), { maxConcurrency: 3, environmentIdleMs: 300 });
+
+    await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({})]);
+    const duringBurst = fn.environmentCount;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+
+    expect(duringBurst).toBe(3);
+    expect(fn.environmentCount).toBe(1);
+    await expect(fn.invoke({})).resolves.toMatchObject({ ok: true, result: 1 });
+  });
+});

@@ -39,8 +39,10 @@ export interface FunctionHostOptions {
   account: string;
   /** Where the function's log lines go, already prefixed with its name. */
   log?: (line: string) => void;
-  /** Environments kept at most when no reserved concurrency is set. @default - 8 */
+  /** Environments kept at most when no reserved concurrency is set; a laptop gains nothing from more. @default - 4 */
   maxConcurrency?: number;
+  /** An environment idle this long is stopped, down to one per function, as Lambda reclaims idle ones. @default - 10000 */
+  environmentIdleMs?: number;
   /** Asynchronous invocation settings from the function's event invoke config. */
   asyncInvocation?: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailureDestination?: string };
   /** Delay before an asynchronous retry; Lambda waits about a minute, locally it is shorter. @default - 200 */
@@ -51,6 +53,7 @@ interface Environment {
   worker: Worker;
   ready: Promise<void>;
   busy: boolean;
+  idleSince: number;
   pending?: { id: string; resolve: (result: InvokeResult) => void; started: number; timer: NodeJS.Timeout };
 }
 
@@ -61,6 +64,7 @@ export class LocalFunction extends EventEmitter {
   private readonly environments: Environment[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly limit: number;
+  private readonly reaper: NodeJS.Timeout;
   private readonly log: (line: string) => void;
   private closed = false;
 
@@ -71,8 +75,27 @@ export class LocalFunction extends EventEmitter {
     super();
     this.name = model.name;
     this.arn = model.arn;
-    this.limit = model.reservedConcurrency ?? options.maxConcurrency ?? 8;
+    this.limit = model.reservedConcurrency ?? options.maxConcurrency ?? 4;
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    const idleMs = options.environmentIdleMs ?? 10_000;
+    this.reaper = setInterval(() => this.reapIdle(idleMs), Math.max(100, idleMs / 2));
+    this.reaper.unref();
+  }
+
+  /** Environments currently running, warm or busy. */
+  get environmentCount(): number {
+    return this.environments.length;
+  }
+
+  private reapIdle(idleMs: number): void {
+    const now = Date.now();
+    for (const environment of [...this.environments]) {
+      if (this.environments.length <= 1) return;
+      if (!environment.busy && now - environment.idleSince > idleMs) {
+        this.environments.splice(this.environments.indexOf(environment), 1);
+        void environment.worker.terminate();
+      }
+    }
   }
 
   /** Invokes and waits for the result (RequestResponse); throws TooManyRequestsError past reserved concurrency. */
@@ -119,6 +142,7 @@ export class LocalFunction extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.reaper);
     await Promise.all(this.environments.splice(0).map((environment) => environment.worker.terminate()));
   }
 
@@ -143,6 +167,7 @@ export class LocalFunction extends EventEmitter {
 
   private release(environment: Environment): void {
     environment.busy = false;
+    environment.idleSince = Date.now();
     this.waiting.shift()?.();
   }
 
@@ -152,6 +177,8 @@ export class LocalFunction extends EventEmitter {
       workerData: { bundleDir: this.model.bundleDir, handler: this.model.handler, routes: this.options.routes },
       stdout: true,
       stderr: true,
+      // A small young generation keeps an idle environment's footprint low; Lambda's memory setting caps the heap.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: Math.max(64, this.model.memoryMb) },
     });
     worker.unref();
     for (const stream of [worker.stdout, worker.stderr]) {
@@ -163,7 +190,7 @@ export class LocalFunction extends EventEmitter {
         for (const line of lines) if (line.trim() !== "") this.log(`[${this.name}] ${line}`);
       });
     }
-    const environment: Environment = { worker, busy: false, ready: Promise.resolve() };
+    const environment: Environment = { worker, busy: false, idleSince: Date.now(), ready: Promise.resolve() };
     environment.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: { type: string; id?: string; ok?: boolean; result?: unknown; error?: FunctionError }) => {
         if (message.type === "ready") resolve();

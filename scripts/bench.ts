@@ -1,0 +1,308 @@
+/**
+ * `npm run bench`: measures what the design budgets, prints a table and writes `.local/bench-results.json`.
+ * Each latency is also measured for a plain `ws` broadcast of the same messages in the same run, so the
+ * runtime's own overhead shows as a ratio on any machine.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { Agent, request } from "node:http";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import WebSocket, { WebSocketServer } from "ws";
+import { broadcast } from "../functions/shared/broadcaster";
+import { buildStackModel } from "../local/model/stack-model";
+import { readSynthesizedStacks } from "../local/model/terraform-config";
+import { functionEnvironment, type Endpoints } from "../local/runtime";
+import { functionNames } from "./lib/bundle";
+import { FUNCTIONS_DIST_DIR, PROJECT_ROOT, SYNTH_OUT_DIR } from "./lib/paths";
+import { zipDirectory } from "./lib/zip";
+
+const BUDGETS = {
+  synthSeconds: 6,
+  zipKb: 200,
+  coldImportMs: 150,
+  readySeconds: 3,
+  fanoutP50Ms: 15,
+  fanoutP99Ms: 50,
+  pipelineP99Ms: 100,
+  rssMbAt1000: 300,
+};
+const FANOUT_LISTENERS = 100;
+const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 40);
+const PIPELINE_LISTENERS = 10;
+const PIPELINE_CHUNKS = 60;
+const IDLE_CONNECTIONS = 1000;
+const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function measureSynth(): number {
+  const started = performance.now();
+  const result = spawnSync("npx", ["tsx", "scripts/synth.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`Synth failed: ${result.stderr}`);
+  return (performance.now() - started) / 1000;
+}
+
+async function measureZips(): Promise<Record<string, number>> {
+  const sizes: Record<string, number> = {};
+  for (const name of functionNames()) sizes[name] = round((await zipDirectory(join(FUNCTIONS_DIST_DIR, name))).length / 1024);
+  return sizes;
+}
+
+/** Imports each bundle in a fresh Node process with its synthesized environment, three times, keeping the median. */
+function measureColdImports(): Record<string, number> {
+  const [stack] = readSynthesizedStacks(SYNTH_OUT_DIR, ["game-voice"]);
+  const model = buildStackModel(stack, { region: "us-east-1", account: "000000000000" });
+  const times: Record<string, number> = {};
+  for (const fn of model.functions) {
+    const env = functionEnvironment(fn.environment, fn.name, fn.memoryMb, "us-east-1", { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:1", events: "http://127.0.0.1:1" });
+    const script = `const t=performance.now();await import(${JSON.stringify(`file://${fn.bundleDir}/index.mjs`)});console.log(performance.now()-t)`;
+    const runs = [0, 1, 2].map(() => {
+      const result = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", script], { env: { ...env, PATH: process.env.PATH }, encoding: "utf8" });
+      if (result.status !== 0) throw new Error(`Importing ${fn.name} failed: ${result.stderr}`);
+      return Number(result.stdout.trim());
+    });
+    times[fn.bundleDir.split(/[\\/]/).pop()!] = round(percentile(runs, 50));
+  }
+  return times;
+}
+
+async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "local/cli.ts", "--stacks", "game-voice"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`Runtime exited with ${code} before it was ready`)));
+    lines.on("line", (line) => {
+      if (line.includes("Ready in")) resolve();
+    });
+  });
+  const readySeconds = (performance.now() - started) / 1000;
+  lines.removeAllListeners("line");
+  child.stdout!.resume();
+  const endpoints = JSON.parse(readFileSync(join(PROJECT_ROOT, ".local", "endpoints.json"), "utf8")) as Endpoints;
+  return { child, readySeconds, endpoints };
+}
+
+function residentMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
+}
+
+async function token(endpoints: Endpoints, username: string): Promise<string> {
+  const response = await fetch(`${endpoints.services.auth}/token`, {
+    method: "POST",
+    body: JSON.stringify({ userPoolId: endpoints.stacks["game-voice"].userPools.players.id, username }),
+  });
+  return ((await response.json()) as { idToken: string }).idToken;
+}
+
+function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once("open", () => resolve(socket));
+    socket.once("unexpected-response", (_, response) => reject(new Error(`Handshake refused with ${response.statusCode}`)));
+    socket.once("error", reject);
+  });
+}
+
+async function openPlayers(endpoints: Endpoints, count: number, channel: string, concurrency = 25): Promise<WebSocket[]> {
+  const stack = endpoints.stacks["game-voice"];
+  const idToken = await token(endpoints, `bench-${channel}`);
+  const sockets: WebSocket[] = [];
+  for (let index = 0; index < count; index += concurrency) {
+    const batch = Array.from({ length: Math.min(concurrency, count - index) }, () =>
+      openSocket(`${stack.websocket!.url}?channel=${channel}`, { "x-api-key": stack.websocket!.apiKey!, Authorization: `Bearer ${idToken}` }),
+    );
+    sockets.push(...(await Promise.all(batch)));
+  }
+  return sockets;
+}
+
+/** Latency from `start` to each listener's receipt of round `round`, for every round. */
+async function collectRounds(listeners: WebSocket[], rounds: number, send: (round: number) => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let index = 0; index < rounds; index++) {
+    const started = performance.now();
+    const received = listeners.map(
+      (socket) =>
+        new Promise<number>((resolve) => {
+          const onMessage = (data: WebSocket.RawData) => {
+            if (String(data).includes(`"round-${index}"`) || String(data).includes(`round-${index}:`)) {
+              socket.off("message", onMessage);
+              resolve(performance.now() - started);
+            }
+          };
+          socket.on("message", onMessage);
+        }),
+    );
+    await send(index);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Round ${index}: not every one of ${listeners.length} listeners got the message within 10 s`)), 10_000);
+    });
+    samples.push(...(await Promise.race([Promise.all(received), timeout]).finally(() => clearTimeout(timer))));
+    await sleep(20);
+  }
+  return samples;
+}
+
+async function plainBroadcastBaseline(listenerCount: number, rounds: number, payloadFor: (round: number) => string): Promise<number[]> {
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const listeners = await Promise.all(Array.from({ length: listenerCount }, () => openSocket(url)));
+  const samples = await collectRounds(listeners, rounds, async (index) => {
+    const payload = payloadFor(index);
+    for (const client of server.clients) client.send(payload);
+  });
+  for (const socket of listeners) socket.close();
+  server.close();
+  return samples;
+}
+
+async function connectionIds(endpoints: Endpoints, channel: string): Promise<string[]> {
+  const dynamodb = new DynamoDBClient({ endpoint: endpoints.services.dynamodb, region: "us-east-1", credentials });
+  const ids: string[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: endpoints.stacks["game-voice"].tables.connections, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) if (item.channel?.S === channel) ids.push(item.connectionId!.S!);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  dynamodb.destroy();
+  return ids;
+}
+
+async function main(): Promise<void> {
+  console.log("Measuring synth, zips and cold imports ...");
+  const synthSeconds = round(measureSynth(), 2);
+  const zipKb = await measureZips();
+  const coldImportMs = measureColdImports();
+
+  console.log("Starting the runtime ...");
+  const { child, readySeconds, endpoints } = await startRuntimeProcess();
+  try {
+    await sleep(2000); // let the background warm-up finish before timing warm paths
+    const stack = endpoints.stacks["game-voice"];
+
+    console.log(`Fan-out: 1 broadcaster to ${FANOUT_LISTENERS} listeners, ${FANOUT_ROUNDS} rounds ...`);
+    const fanoutListeners = await openPlayers(endpoints, FANOUT_LISTENERS, "bench-fanout");
+    const ids = await connectionIds(endpoints, "bench-fanout");
+    const management = new ApiGatewayManagementApiClient({ endpoint: stack.websocket!.url.replace(/^ws:/, "http:"), region: "us-east-1", credentials });
+    const audio = Buffer.alloc(3200, 3).toString("base64");
+    const fanoutPayload = (index: number) => ({ action: "audio", data: { audio, author: "bench", timestamp: `round-${index}`, status: "VALIDATED" } });
+    await collectRounds(fanoutListeners, 3, (index) => broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined));
+    // The budget is the runtime's: the same @connections POSTs the SDK makes, from a lean keep-alive client.
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const managementUrl = new URL(stack.websocket!.url.replace(/^ws:/, "http:"));
+    const post = (connectionId: string, body: string) =>
+      new Promise<void>((resolve, reject) => {
+        const call = request(
+          { host: managementUrl.hostname, port: managementUrl.port, path: `${managementUrl.pathname}/@connections/${encodeURIComponent(connectionId)}`, method: "POST", agent },
+          (response) => {
+            response.resume();
+            response.on("end", () => resolve());
+          },
+        );
+        call.on("error", reject);
+        call.end(body);
+      });
+    const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, async (index) => {
+      const body = JSON.stringify(fanoutPayload(index));
+      await Promise.all(ids.map((id) => post(id, body)));
+    });
+    // For reference: the same broadcast made the way validate-audio makes it, through the AWS SDK client.
+    const fanoutSdk = await collectRounds(fanoutListeners, 10, (index) =>
+      broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined),
+    );
+    agent.destroy();
+    const fanoutPlain = await plainBroadcastBaseline(FANOUT_LISTENERS, FANOUT_ROUNDS, (index) => JSON.stringify(fanoutPayload(index)));
+    for (const socket of fanoutListeners) socket.close();
+
+    console.log(`Voice pipeline: 1 sender to ${PIPELINE_LISTENERS} listeners through both rules and S3, ${PIPELINE_CHUNKS} chunks ...`);
+    const [sender, ...pipelineListeners] = await openPlayers(endpoints, PIPELINE_LISTENERS + 1, "bench-pipeline");
+    const chunk = (index: number) => JSON.stringify({ action: "sendaudio", data: Buffer.alloc(3200, index % 200).toString("base64") });
+    // The broadcast carries the chunk's timestamp, not a marker; listeners match rounds by arrival order instead.
+    const pipelineRounds = async (rounds: number) => {
+      const samples: number[] = [];
+      for (let index = 0; index < rounds; index++) {
+        const started = performance.now();
+        const received = pipelineListeners.map((socket) => new Promise<number>((resolve) => socket.once("message", () => resolve(performance.now() - started))));
+        sender.send(chunk(index));
+        samples.push(...(await Promise.all(received)));
+        await sleep(20);
+      }
+      return samples;
+    };
+    await pipelineRounds(3);
+    const pipeline = await pipelineRounds(PIPELINE_CHUNKS);
+    const pipelinePlain = await plainBroadcastBaseline(PIPELINE_LISTENERS, PIPELINE_CHUNKS, (index) => JSON.stringify({ ...fanoutPayload(index) }));
+    sender.close();
+    for (const socket of pipelineListeners) socket.close();
+    await sleep(500);
+
+    console.log(`Memory: ${IDLE_CONNECTIONS} open connections ...`);
+    const rssBefore = residentMb(child.pid!);
+    const idle = await openPlayers(endpoints, IDLE_CONNECTIONS, "bench-idle", 50);
+    const rssPeak = residentMb(child.pid!);
+    // Environments started for the burst of handshakes are reclaimed after 10 s idle, as Lambda reclaims them.
+    await sleep(12_000);
+    const rssAt1000 = residentMb(child.pid!);
+    for (const socket of idle) socket.terminate();
+
+    const results = {
+      machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+      synthSeconds,
+      zipKb,
+      coldImportMs,
+      readySeconds: round(readySeconds, 2),
+      fanout: {
+        listeners: FANOUT_LISTENERS,
+        rounds: FANOUT_ROUNDS,
+        p50Ms: round(percentile(fanout, 50)),
+        p99Ms: round(percentile(fanout, 99)),
+        plainP50Ms: round(percentile(fanoutPlain, 50)),
+        plainP99Ms: round(percentile(fanoutPlain, 99)),
+        sdkP50Ms: round(percentile(fanoutSdk, 50)),
+        sdkP99Ms: round(percentile(fanoutSdk, 99)),
+      },
+      pipeline: { listeners: PIPELINE_LISTENERS, chunks: PIPELINE_CHUNKS, p50Ms: round(percentile(pipeline, 50)), p99Ms: round(percentile(pipeline, 99)), plainP50Ms: round(percentile(pipelinePlain, 50)), plainP99Ms: round(percentile(pipelinePlain, 99)) },
+      memory: { connections: IDLE_CONNECTIONS, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, rssMb: rssAt1000 },
+      budgets: BUDGETS,
+    };
+    const rows: [string, string, string][] = [
+      ["synth, all stacks", `${results.synthSeconds} s`, `< ${BUDGETS.synthSeconds} s`],
+      ...Object.entries(zipKb).map(([name, kb]): [string, string, string] => [`zip ${name}`, `${kb} KB`, `< ${BUDGETS.zipKb} KB`]),
+      ...Object.entries(coldImportMs).map(([name, ms]): [string, string, string] => [`cold import ${name}`, `${ms} ms`, `< ${BUDGETS.coldImportMs} ms`]),
+      ["runtime ready (process start to ready)", `${results.readySeconds} s`, `< ${BUDGETS.readySeconds} s`],
+      [`fan-out 1 -> ${FANOUT_LISTENERS} p50 / p99`, `${results.fanout.p50Ms} / ${results.fanout.p99Ms} ms`, `< ${BUDGETS.fanoutP50Ms} / ${BUDGETS.fanoutP99Ms} ms`],
+      [`  plain ws broadcast p50 / p99 (ratio)`, `${results.fanout.plainP50Ms} / ${results.fanout.plainP99Ms} ms (x${round(results.fanout.p50Ms / results.fanout.plainP50Ms)} / x${round(results.fanout.p99Ms / results.fanout.plainP99Ms)})`, ""],
+      [`  posted through the AWS SDK client p50 / p99`, `${results.fanout.sdkP50Ms} / ${results.fanout.sdkP99Ms} ms`, ""],
+      [`voice pipeline 1 -> ${PIPELINE_LISTENERS} p50 / p99`, `${results.pipeline.p50Ms} / ${results.pipeline.p99Ms} ms`, `p99 < ${BUDGETS.pipelineP99Ms} ms`],
+      [`  plain ws broadcast p50 / p99 (ratio)`, `${results.pipeline.plainP50Ms} / ${results.pipeline.plainP99Ms} ms (x${round(results.pipeline.p50Ms / results.pipeline.plainP50Ms)} / x${round(results.pipeline.p99Ms / results.pipeline.plainP99Ms)})`, ""],
+      [`resident memory, ${IDLE_CONNECTIONS} connections`, `${results.memory.rssMb} MB (before ${rssBefore}, peak ${rssPeak} MB)`, `< ${BUDGETS.rssMbAt1000} MB`],
+    ];
+    const width = Math.max(...rows.map((row) => row[0].length));
+    const valueWidth = Math.max(...rows.map((row) => row[1].length));
+    console.log(`\n${"measure".padEnd(width)}  ${"result".padEnd(valueWidth)}  budget`);
+    for (const [what, value, budget] of rows) console.log(`${what.padEnd(width)}  ${value.padEnd(valueWidth)}  ${budget}`);
+    mkdirSync(join(PROJECT_ROOT, ".local"), { recursive: true });
+    writeFileSync(join(PROJECT_ROOT, ".local", "bench-results.json"), `${JSON.stringify(results, null, 2)}\n`);
+    console.log("\nWritten to .local/bench-results.json");
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    await exited;
+  }
+}
+
+await main();
+process.exit(0);
