@@ -53,6 +53,8 @@ interface Environment {
   worker: Worker;
   ready: Promise<void>;
   busy: boolean;
+  /** Loaded, or failed to load: either way an invocation can take it (and learn which). */
+  settled: boolean;
   idleSince: number;
   pending?: { id: string; resolve: (result: InvokeResult) => void; started: number; timer: NodeJS.Timeout };
 }
@@ -91,7 +93,7 @@ export class LocalFunction extends EventEmitter {
     const now = Date.now();
     for (const environment of [...this.environments]) {
       if (this.environments.length <= 1) return;
-      if (!environment.busy && now - environment.idleSince > idleMs) {
+      if (!environment.busy && environment.settled && now - environment.idleSince > idleMs) {
         this.environments.splice(this.environments.indexOf(environment), 1);
         void environment.worker.terminate();
       }
@@ -148,15 +150,21 @@ export class LocalFunction extends EventEmitter {
 
   private async acquire(throttle: boolean): Promise<Environment> {
     for (;;) {
-      const idle = this.environments.find((environment) => !environment.busy);
+      const idle = this.environments.find((environment) => !environment.busy && environment.settled);
       if (idle) {
         idle.busy = true;
         return idle;
       }
-      if (this.environments.length < this.limit) {
-        const environment = this.spawn();
-        environment.busy = true;
-        return environment;
+      // New environments start for the requests that wait, which then take whichever is free first: a new one
+      // once loaded, or a busy one released meanwhile (a warm one often finishes before a cold one has loaded).
+      const starting = this.environments.filter((environment) => !environment.busy && !environment.settled).length;
+      if (starting < this.waiting.length + 1 && this.environments.length < this.limit) {
+        this.spawn();
+        continue;
+      }
+      if (starting > 0) {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        continue;
       }
       if (throttle) {
         throw new TooManyRequestsError(`Rate exceeded: ${this.name} is at its reserved concurrency of ${this.limit}`);
@@ -190,7 +198,7 @@ export class LocalFunction extends EventEmitter {
         for (const line of lines) if (line.trim() !== "") this.log(`[${this.name}] ${line}`);
       });
     }
-    const environment: Environment = { worker, busy: false, idleSince: Date.now(), ready: Promise.resolve() };
+    const environment: Environment = { worker, busy: false, settled: false, idleSince: Date.now(), ready: Promise.resolve() };
     environment.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: { type: string; id?: string; ok?: boolean; result?: unknown; error?: FunctionError }) => {
         if (message.type === "ready") resolve();
@@ -214,7 +222,12 @@ export class LocalFunction extends EventEmitter {
       });
       worker.on("exit", () => this.discard(environment, { errorType: "Runtime.ExitError", errorMessage: "Runtime exited" }));
     });
-    environment.ready.catch(() => undefined);
+    environment.ready
+      .catch(() => undefined)
+      .finally(() => {
+        environment.settled = true;
+        this.waiting.shift()?.();
+      });
     this.environments.push(environment);
     return environment;
   }
