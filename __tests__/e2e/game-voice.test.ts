@@ -286,3 +286,72 @@ describe("handshake of the local runtime", () => {
     await expect(connect(voice, { token, channel: "no spaces/allowed" })).rejects.toMatchObject({ status: 400 });
   });
 });
+
+describe("AWS services of the local runtime", () => {
+  it("answers TestEventPattern for an AWS SDK client with the synthesized rule's verdict", async () => {
+    const { TestEventPatternCommand } = await import("@aws-sdk/client-eventbridge");
+    const rule = voice.runtime.models[0].rules.find((candidate) => candidate.name === "game-voice-audio-processing")!;
+    const event = (status: string) =>
+      JSON.stringify({
+        id: "1",
+        account: "000000000000",
+        source: AUDIO_EVENT_SOURCE,
+        time: "2026-01-01T00:00:00Z",
+        region: "us-east-1",
+        "detail-type": AUDIO_EVENT_DETAIL_TYPE,
+        detail: {
+          status,
+          chunk_id: "c",
+          channel: "lobby",
+          message: { action: "sendaudio", data: "AAAA", author: "alice" },
+          websocket_context: { domain_name: "d", stage: "live", connection_id: "x" },
+        },
+      });
+
+    const pending = await events.send(new TestEventPatternCommand({ EventPattern: rule.eventPattern!, Event: event("PENDING") }));
+    const stored = await events.send(new TestEventPatternCommand({ EventPattern: rule.eventPattern!, Event: event("STORED") }));
+
+    expect(pending.Result).toBe(true);
+    expect(stored.Result).toBe(false);
+    await expect(events.send(new TestEventPatternCommand({ EventPattern: '{"source": "not-a-list"}', Event: event("PENDING") }))).rejects.toMatchObject({
+      name: "InvalidEventPatternException",
+    });
+  });
+
+  it("reports and closes a connection through @connections, and answers 410 once it is gone", async () => {
+    const listener = await join("managed", "managed");
+    const id = await connectionIdOf("managed");
+    const base = `${voice.url.replace(/^ws:/, "http:")}/@connections/${encodeURIComponent(id)}`;
+    const closed = new Promise<number>((resolve) => listener.socket.once("close", (code) => resolve(code)));
+
+    const info = await fetch(base);
+    const removed = await fetch(base, { method: "DELETE" });
+    await closed;
+    const after = await fetch(base, { method: "POST", body: "{}" });
+
+    expect(info.status).toBe(200);
+    expect(await info.json()).toMatchObject({ ConnectedAt: expect.any(String), Identity: { SourceIp: "127.0.0.1" } });
+    expect(removed.status).toBe(204);
+    expect(after.status).toBe(410);
+    const deadline = Date.now() + 3000;
+    let record = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-connections", Key: { connectionId: { S: id } } }));
+    while (record.Item && Date.now() < deadline) {
+      await sleep(100);
+      record = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-connections", Key: { connectionId: { S: id } } }));
+    }
+    expect(record.Item).toBeUndefined();
+  });
+
+  it("deletes an item whose TTL has passed within the sweep interval", async () => {
+    const past = Math.floor(Date.now() / 1000) - 10;
+    await dynamodb.send(new PutItemCommand({ TableName: "game-voice-audio-chunks", Item: { chunkId: { S: "expired-chunk" }, expiresAt: { N: String(past) } } }));
+    await dynamodb.send(new PutItemCommand({ TableName: "game-voice-audio-chunks", Item: { chunkId: { S: "live-chunk" }, expiresAt: { N: String(past + 3600) } } }));
+
+    await sleep(2500);
+
+    const expired = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: "expired-chunk" } } }));
+    const live = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: "live-chunk" } } }));
+    expect(expired.Item).toBeUndefined();
+    expect(live.Item).toBeDefined();
+  });
+});

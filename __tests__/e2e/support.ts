@@ -20,15 +20,20 @@ export interface VoiceRuntime {
  * Synthesizes the game-voice stack into a folder laid out like a project (cdktf.out beside a copy of dist), so the
  * runtime reads exactly what `npm run synth` writes, and starts it as `npm start` does.
  */
-export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}): Promise<VoiceRuntime> {
+export function prepareVoiceProject(config: Partial<GameVoiceConfig> = {}): string {
   const root = mkdtempSync(join(tmpdir(), "e2e-"));
   cpSync(FUNCTIONS_DIST_DIR, join(root, "dist", "functions"), { recursive: true });
   const stackDir = join(root, "cdktf.out", "stacks", "game-voice");
   mkdirSync(stackDir, { recursive: true });
   const stack = new GameVoiceStack(Testing.app(), "game-voice", { region: "us-east-1", ...config });
   writeFileSync(join(stackDir, "cdk.tf.json"), Testing.synth(stack));
+  return root;
+}
+
+export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}, dataDir?: string, existingRoot?: string): Promise<VoiceRuntime> {
+  const root = existingRoot ?? prepareVoiceProject(config);
   const logs: string[] = [];
-  const runtime = await startRuntime({ outDir: join(root, "cdktf.out"), log: (line) => logs.push(line), ttlSweepSeconds: 1, prewarm: "wait" });
+  const runtime = await startRuntime({ outDir: join(root, "cdktf.out"), log: (line) => logs.push(line), ttlSweepSeconds: 1, prewarm: "wait", dataDir });
   const endpoints = runtime.endpoints.stacks["game-voice"];
   return {
     runtime,
@@ -38,7 +43,7 @@ export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}): 
     bucket: endpoints.buckets.audio,
     close: async () => {
       await runtime.close();
-      rmSync(root, { recursive: true, force: true });
+      if (!existingRoot) rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { build, type BuildResult } from "esbuild";
-import { FUNCTIONS_DIST_DIR, FUNCTIONS_SOURCE_DIR } from "./paths";
+import { FUNCTIONS_DIST_DIR, FUNCTIONS_SOURCE_DIR, PROJECT_ROOT } from "./paths";
 
 /** Every `functions/<name>/index.ts` except the shared code. */
 export function functionNames(sourceDir: string = FUNCTIONS_SOURCE_DIR): string[] {
@@ -36,4 +36,27 @@ export async function bundleFunctions(names: readonly string[]): Promise<BuildRe
     logLevel: "warning",
     metafile: true,
   });
+}
+
+/** Where `npm start` runs the local runtime from: plain JavaScript, so no TypeScript loader sits in its memory. */
+export const RUNTIME_ENTRY = join(PROJECT_ROOT, "dist", "local", "cli.mjs");
+
+/** Bundles the local runtime (its own code; packages stay in node_modules) with the worker scripts beside it. */
+export async function bundleRuntime(): Promise<void> {
+  const outdir = join(PROJECT_ROOT, "dist", "local");
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    entryPoints: [join(PROJECT_ROOT, "local", "cli.ts")],
+    outfile: RUNTIME_ENTRY,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+  for (const script of ["worker.mjs", "routing.mjs"]) {
+    copyFileSync(join(PROJECT_ROOT, "local", "functions", script), join(outdir, script));
+  }
 }

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, describe, expect, it } from "vitest";
+import { prepareVoiceProject, startVoiceRuntime, type VoiceRuntime } from "./support";
+
+const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+const root = prepareVoiceProject();
+const dataDir = mkdtempSync(join(tmpdir(), "runtime-data-"));
+const running: VoiceRuntime[] = [];
+
+afterAll(async () => {
+  await Promise.all(running.map((voice) => voice.close()));
+  rmSync(root, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function clients(voice: VoiceRuntime) {
+  const services = voice.runtime.endpoints.services;
+  return {
+    dynamodb: new DynamoDBClient({ endpoint: services.dynamodb, region: "us-east-1", credentials }),
+    s3: new S3Client({ endpoint: services.s3, region: "us-east-1", credentials, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" }),
+  };
+}
+
+describe("local runtime state", () => {
+  it("keeps table items and objects between runs when started with a data folder", async () => {
+    const first = await startVoiceRuntime({}, dataDir, root);
+    const before = clients(first);
+    const expiresAt = String(Math.floor(Date.now() / 1000) + 3600);
+    await before.dynamodb.send(new PutItemCommand({ TableName: "game-voice-audio-chunks", Item: { chunkId: { S: "kept" }, expiresAt: { N: expiresAt } } }));
+    await before.s3.send(new PutObjectCommand({ Bucket: first.bucket, Key: "audio/kept/1.pcm", Body: Buffer.from([1, 2]) }));
+    await first.close();
+
+    const second = await startVoiceRuntime({}, dataDir, root);
+    running.push(second);
+    const after = clients(second);
+    const item = await after.dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: "kept" } } }));
+    const object = await after.s3.send(new GetObjectCommand({ Bucket: second.bucket, Key: "audio/kept/1.pcm" }));
+
+    expect(item.Item?.expiresAt?.N).toBe(expiresAt);
+    expect([...(await object.Body!.transformToByteArray())]).toEqual([1, 2]);
+  }, 60_000);
+
+  it("starts with empty tables when no data folder is given", async () => {
+    const fresh = await startVoiceRuntime({}, undefined, root);
+    running.push(fresh);
+
+    const item = await clients(fresh).dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: "kept" } } }));
+
+    expect(item.Item).toBeUndefined();
+  }, 60_000);
+});
