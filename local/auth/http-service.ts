@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "../services/http-listener";
 import { CognitoError, invalidParameter, resourceNotFound, serialization } from "./errors";
 import type { LocalUserPools, MintTokensInput } from "./user-pools";
 
@@ -44,21 +44,7 @@ export async function startAuthService(pools: LocalUserPools, options: AuthServi
   const server = createServer((request, response) => {
     void handle(pools, request, settings).then((reply) => send(response, reply));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
-  return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // fetch keeps connections alive; without this close() would wait for them
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
 
 interface Settings {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "../services/http-listener";
 import { EventBridgeError } from "./errors";
 import type { LocalEventBridge } from "./event-bus";
 import { InvalidEventPatternError } from "./event-pattern";
@@ -34,21 +34,7 @@ export async function startEventBridgeService(
   const server = createServer((request, response) => {
     void handle(engine, request, maxBodyBytes).then(({ status, body }) => send(response, status, body));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
-  return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // SDK clients keep connections alive; without this close() would wait for them
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, options.port, options.host);
 }
 
 interface Reply {
