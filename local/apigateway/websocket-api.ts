@@ -281,7 +281,8 @@ export class LocalWebSocketApi {
           return sendJson(response, 413, { __type: "PayloadTooLargeException", message: `Payload of ${body.length} bytes is over the ${this.limits.messageBytes}-byte limit` }, { "x-amzn-ErrorType": "PayloadTooLargeException" });
         }
         connection.lastActiveAt = Date.now();
-        connection.socket.send(body.toString("utf8"));
+        // Sent as a text frame, as API Gateway does, without decoding and re-encoding the bytes.
+        connection.socket.send(body, { binary: false });
         response.writeHead(200).end();
         return;
       case "GET":
@@ -354,14 +355,18 @@ function formatRequestTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-async function readBody(request: IncomingMessage, cap: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size <= cap) chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The request body, read up to `cap` bytes (the rest is drained so the connection can be reused). */
+function readBody(request: IncomingMessage, cap: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= cap) chunks.push(chunk);
+    });
+    request.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
