@@ -12,6 +12,18 @@ export function functionNames(sourceDir: string = FUNCTIONS_SOURCE_DIR): string[
     .sort();
 }
 
+/**
+ * Credential providers the SDK imports lazily, only when no credentials are in the environment. Lambda (and the
+ * local runtime) always put them there, so bundling these would only cost parse time at every cold start; if ever
+ * reached in Lambda they resolve to the SDK that the nodejs22.x runtime ships.
+ */
+const LAZY_CREDENTIAL_PROVIDERS = [
+  "@aws-sdk/credential-provider-sso",
+  "@aws-sdk/credential-provider-ini",
+  "@aws-sdk/credential-provider-process",
+  "@aws-sdk/credential-provider-web-identity",
+];
+
 // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require unless it is made.
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
 
@@ -32,6 +44,7 @@ export async function bundleFunctions(names: readonly string[]): Promise<BuildRe
     target: "node20",
     mainFields: ["module", "main"],
     banner: { js: REQUIRE_SHIM },
+    external: LAZY_CREDENTIAL_PROVIDERS,
     legalComments: "none",
     logLevel: "warning",
     metafile: true,
