@@ -166,6 +166,27 @@ describe("local WebSocket API", () => {
     socket.close();
   });
 
+  it("answers 413 on @connections when a post is over 128 KB, and delivers one at the limit", async () => {
+    const socket = await connect("token=good");
+    socket.send(JSON.stringify({ action: "echo" }));
+    const { routeKey } = await nextMessage(socket);
+    const managementBase = `http://${api.domainName}/live/@connections/`;
+    // The newest open connection is this socket's.
+    const ids = [...(api as unknown as { connections: Map<string, unknown> }).connections.keys()];
+    const id = ids[ids.length - 1];
+
+    const tooBig = await fetch(managementBase + encodeURIComponent(id), { method: "POST", body: "x".repeat(128 * 1024 + 1) });
+    const received = nextMessage(socket).catch(() => undefined);
+    const atLimit = await fetch(managementBase + encodeURIComponent(id), { method: "POST", body: JSON.stringify({ pad: "y".repeat(128 * 1024 - 12) }) });
+
+    expect(routeKey).toBe("echo");
+    expect(tooBig.status).toBe(413);
+    await expect(tooBig.json()).resolves.toMatchObject({ __type: "PayloadTooLargeException" });
+    expect(atLimit.status).toBe(200);
+    await expect(received).resolves.toMatchObject({ pad: expect.any(String) });
+    socket.close();
+  });
+
   it("answers 410 on @connections for an unknown connection", async () => {
     const response = await fetch(`http://${api.domainName}/live/@connections/unknown`, { method: "POST", body: "x" });
 

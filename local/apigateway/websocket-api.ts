@@ -6,6 +6,7 @@ import type { LocalFunction } from "../functions/function-host";
 import type { WebSocketApiModel } from "../model/stack-model";
 import { installFrameLimit, limitFrames } from "./frame-limit";
 import { selectRoute } from "./route-selection";
+import { readCappedBody } from "../services/http-listener";
 
 /** API Gateway's WebSocket quotas. */
 export const WEBSOCKET_LIMITS = {
@@ -271,14 +272,14 @@ export class LocalWebSocketApi {
     }
     const connectionId = decodeURIComponent(match[2]);
     const connection = this.connections.get(connectionId);
-    const body = await readBody(request, this.limits.messageBytes + 1);
+    const { bytes: body, size } = await readCappedBody(request, this.limits.messageBytes);
     if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
       return sendJson(response, 410, { __type: "GoneException", message: `Connection ${connectionId} is gone` }, { "x-amzn-ErrorType": "GoneException" });
     }
     switch (request.method) {
       case "POST":
-        if (body.length > this.limits.messageBytes) {
-          return sendJson(response, 413, { __type: "PayloadTooLargeException", message: `Payload of ${body.length} bytes is over the ${this.limits.messageBytes}-byte limit` }, { "x-amzn-ErrorType": "PayloadTooLargeException" });
+        if (size > this.limits.messageBytes) {
+          return sendJson(response, 413, { __type: "PayloadTooLargeException", message: `Payload of ${size} bytes is over the ${this.limits.messageBytes}-byte limit` }, { "x-amzn-ErrorType": "PayloadTooLargeException" });
         }
         connection.lastActiveAt = Date.now();
         // Sent as a text frame, as API Gateway does, without decoding and re-encoding the bytes.
@@ -355,19 +356,6 @@ function formatRequestTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-/** The request body, read up to `cap` bytes (the rest is drained so the connection can be reused). */
-function readBody(request: IncomingMessage, cap: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= cap) chunks.push(chunk);
-    });
-    request.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
-}
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));

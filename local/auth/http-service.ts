@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listen } from "../services/http-listener";
+import { listen, readCappedBody } from "../services/http-listener";
 import { CognitoError, invalidParameter, resourceNotFound, serialization } from "./errors";
 import type { LocalUserPools, MintTokensInput } from "./user-pools";
 
@@ -151,24 +151,13 @@ function parseTokenRequest(text: string): MintTokensInput {
   return fields as unknown as MintTokensInput;
 }
 
-/** Reads the whole body, draining but not keeping anything past the limit, so the error still reaches the client. */
-function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBodyBytes) chunks.push(chunk);
-    });
-    request.on("error", reject);
-    request.on("end", () => {
-      if (size > maxBodyBytes) {
-        reject(new CognitoError("RequestEntityTooLargeException", `Request body of ${size} bytes is over the local limit of ${maxBodyBytes}`, 413));
-      } else {
-        resolve(Buffer.concat(chunks).toString("utf8"));
-      }
-    });
-  });
+/** The body as text, or a 413 error when it is over the limit. */
+async function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<string> {
+  const { bytes, size } = await readCappedBody(request, maxBodyBytes);
+  if (size > maxBodyBytes) {
+    throw new CognitoError("RequestEntityTooLargeException", `Request body of ${size} bytes is over the local limit of ${maxBodyBytes}`, 413);
+  }
+  return bytes.toString("utf8");
 }
 
 function errorReply(error: unknown): Reply {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listen } from "../services/http-listener";
+import { listen, readCappedBody } from "../services/http-listener";
 import { EventBridgeError } from "./errors";
 import type { LocalEventBridge } from "./event-bus";
 import { InvalidEventPatternError } from "./event-pattern";
@@ -76,30 +76,13 @@ function parseInput(text: string): Record<string, unknown> {
   return input;
 }
 
-/** Reads the whole body, draining but not keeping anything past the limit. */
-function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBodyBytes) chunks.push(chunk);
-    });
-    request.on("error", reject);
-    request.on("end", () => {
-      if (size > maxBodyBytes) {
-        reject(
-          new EventBridgeError(
-            "RequestEntityTooLargeException",
-            `Request body of ${size} bytes is over the local limit of ${maxBodyBytes}`,
-            413
-          )
-        );
-      } else {
-        resolve(Buffer.concat(chunks).toString("utf8"));
-      }
-    });
-  });
+/** The body as text, or a 413 error when it is over the limit. */
+async function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<string> {
+  const { bytes, size } = await readCappedBody(request, maxBodyBytes);
+  if (size > maxBodyBytes) {
+    throw new EventBridgeError("RequestEntityTooLargeException", `Request body of ${size} bytes is over the local limit of ${maxBodyBytes}`, 413);
+  }
+  return bytes.toString("utf8");
 }
 
 function errorReply(error: unknown): Reply {

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface Listening {
@@ -23,4 +23,18 @@ export async function listen(server: Server, port = 0, host = "127.0.0.1"): Prom
         server.closeAllConnections();
       }),
   };
+}
+
+/** A request body kept up to `cap` bytes; the rest is drained (so an error answer still reaches the client) and counted. */
+export function readCappedBody(request: IncomingMessage, cap: number): Promise<{ bytes: Buffer; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= cap) chunks.push(chunk);
+    });
+    request.on("error", reject);
+    request.on("end", () => resolve({ bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), size }));
+  });
 }
