@@ -10,7 +10,8 @@ const USAGE = `Usage: npm start -- [--stacks a,b] [--port N] [--data DIR]
 
   --stacks a,b   run only these stacks (default: every synthesized stack)
   --port N       first port to use; services and APIs take the ports after it (default 0: free ports)
-  --data DIR     keep DynamoDB and S3 state in DIR between runs (default: fresh state each run)`;
+  --data DIR     keep DynamoDB and S3 state in DIR between runs (default: fresh state each run)
+  --ttl-sweep S  seconds between sweeps for expired TTL items (default 5)`;
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       stacks: { type: "string" },
       port: { type: "string" },
       data: { type: "string" },
+      "ttl-sweep": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -55,6 +57,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_000) {
     throw new Error(`--port must be a whole number from 0 to 65000, got "${values.port}"`);
   }
+  const ttlSweepSeconds = values["ttl-sweep"] === undefined ? 5 : Number(values["ttl-sweep"]);
+  if (!Number.isFinite(ttlSweepSeconds) || ttlSweepSeconds < 1) {
+    throw new Error(`--ttl-sweep must be at least 1 second, got "${values["ttl-sweep"]}"`);
+  }
   const started = performance.now();
   const projectRoot = process.cwd();
   console.log("Starting the local runtime from cdktf.out ...");
@@ -63,6 +69,7 @@ async function main(): Promise<void> {
     stacks: values.stacks?.split(",").map((id) => id.trim()).filter(Boolean),
     port,
     dataDir: values.data,
+    ttlSweepSeconds,
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
   });
   const notEmulated = Object.entries(runtime.notEmulated).map(([type, count]) => `${type} (${count})`);
