@@ -129,8 +129,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         const fn = new LocalFunction(fnModel, {
           environment: functionEnvironment(fnModel.environment, fnModel.name, fnModel.memoryMb, region, { dynamodb: dynamo.url, s3: s3.url, events: eventsService.url }),
           routes,
-          region,
-          account,
           log,
           asyncInvocation: fnModel.asyncInvocation,
         });

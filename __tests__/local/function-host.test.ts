@@ -33,7 +33,7 @@ function model(name: string, bundleDir: string, overrides: Partial<FunctionModel
 
 const hosts: LocalFunction[] = [];
 function host(fnModel: FunctionModel, options: Partial<ConstructorParameters<typeof LocalFunction>[1]> = {}): LocalFunction {
-  const fn = new LocalFunction(fnModel, { environment: {}, routes: {}, region: "us-east-1", account: "000000000000", log: () => {}, ...options });
+  const fn = new LocalFunction(fnModel, { environment: {}, routes: {}, log: () => {}, ...options });
   hosts.push(fn);
   return fn;
 }

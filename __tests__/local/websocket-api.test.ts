@@ -50,8 +50,6 @@ beforeAll(async () => {
     functions.set(model.name, new LocalFunction(model, {
       environment: {},
       routes,
-      region: "us-east-1",
-      account: "000000000000",
       log: (line) => {
         const match = /bye (\S+)/.exec(line);
         if (match) disconnects.push(match[1]);

@@ -35,8 +35,6 @@ export interface FunctionHostOptions {
   environment: Record<string, string>;
   /** Hosts the function's HTTPS requests are sent to locally (host or host:port -> http base URL). */
   routes: Record<string, string>;
-  region: string;
-  account: string;
   /** Where the function's log lines go, already prefixed with its name. */
   log?: (line: string) => void;
   /** Environments kept at most when no reserved concurrency is set; a laptop gains nothing from more. @default - 4 */

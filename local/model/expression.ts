@@ -51,11 +51,6 @@ function asList(value: Value): Value[] {
   return value;
 }
 
-/** True when a string holds at least one `${...}` interpolation. */
-export function hasInterpolation(text: string): boolean {
-  return /(^|[^$])\$\{/.test(text);
-}
-
 class Parser {
   private position = 0;
   constructor(private readonly text: string) {}
