@@ -40,7 +40,10 @@ beforeAll(async () => {
       if (token !== "good") throw new Error("Unauthorized");
       return { principalId: "u1", policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }] }, context: { userId: "u1", username: "alice" } };
     };`),
-    fnModel("connect", `export const handler = async (event) => ({ statusCode: event.queryStringParameters?.channel === "bad" ? 400 : 200 });`),
+    fnModel("connect", `export const handler = async (event) => {
+      if (event.queryStringParameters?.channel === "slow") await new Promise((r) => setTimeout(r, 400));
+      return { statusCode: event.queryStringParameters?.channel === "bad" ? 400 : 200 };
+    };`),
     fnModel("disconnect", `export const handler = async (event) => { console.log("bye " + event.requestContext.connectionId); return { statusCode: 200 }; };`),
     fnModel("echo", ECHO),
     fnModel("fails", `export const handler = async () => { throw new Error("boom"); };`),
@@ -190,6 +193,18 @@ describe("local WebSocket API", () => {
 
     expect(response.status).toBe(410);
     await expect(response.json()).resolves.toMatchObject({ __type: "GoneException" });
+  });
+
+  it("runs $disconnect for a connection $connect accepted after the client had already gone", async () => {
+    const before = disconnects.length;
+    const socket = new WebSocket(`${api.url}/live?token=good&channel=slow`, { headers: { "x-api-key": "secret-key" } });
+    socket.on("error", () => undefined);
+
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    socket.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+
+    expect(disconnects.length).toBe(before + 1);
   });
 
   it("runs $disconnect when a client goes away without a close frame", async () => {

@@ -188,7 +188,8 @@ export class LocalWebSocketApi {
     }
 
     if (socket.destroyed) {
-      // The client gave up during $connect; AWS still runs $disconnect for a connection it accepted.
+      // The client gave up during $connect; as AWS does, $disconnect still runs for a connection $connect accepted.
+      void this.disconnected(connection, { statusCode: 1006, reason: "Client went away during the handshake" });
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, connection));
@@ -237,7 +238,7 @@ export class LocalWebSocketApi {
     }
   }
 
-  private async disconnected(connection: Connection, closing: { statusCode: number; reason: string }): Promise<void> {
+  private async disconnected(connection: Omit<Connection, "socket" | "lastActiveAt">, closing: { statusCode: number; reason: string }): Promise<void> {
     const route = this.route("$disconnect");
     if (!route) return;
     const result = await this.fn(route.functionName).invoke({
