@@ -30,9 +30,14 @@ const BUDGETS = {
   rssMbAt1000: 300,
 };
 const FANOUT_LISTENERS = 100;
-const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 40);
+// Enough rounds that p99 is the 99th percentile of many rounds, not the one slowest round.
+const FANOUT_ROUNDS = Number(process.env.BENCH_FANOUT_ROUNDS ?? 100);
+// Rounds before timing, so that the JIT has compiled the request path on both sides (the first ~30 are slower).
+const FANOUT_WARMUP_ROUNDS = 40;
 const PIPELINE_LISTENERS = 10;
-const PIPELINE_CHUNKS = 60;
+const PIPELINE_CHUNKS = Number(process.env.BENCH_PIPELINE_CHUNKS ?? 200);
+const PIPELINE_WARMUP_CHUNKS = 10;
+const COLD_IMPORT_RUNS = 5;
 const IDLE_CONNECTIONS = 1000;
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
@@ -56,22 +61,24 @@ async function measureZips(): Promise<Record<string, number>> {
   return sizes;
 }
 
-/** Imports each bundle in a fresh Node process with its synthesized environment, three times, keeping the median. */
+/**
+ * Imports each bundle in a fresh Node process with its synthesized environment, COLD_IMPORT_RUNS times, keeping the
+ * median. The runs go round the functions in turn, so that a passing load on the machine is spread over all of them.
+ */
 function measureColdImports(): Record<string, number> {
   const [stack] = readSynthesizedStacks(SYNTH_OUT_DIR, ["game-voice"]);
   const model = buildStackModel(stack, { region: "us-east-1", account: "000000000000" });
-  const times: Record<string, number> = {};
-  for (const fn of model.functions) {
-    const env = functionEnvironment(fn.environment, fn.name, fn.memoryMb, "us-east-1", { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:1", events: "http://127.0.0.1:1" });
-    const script = `const t=performance.now();await import(${JSON.stringify(`file://${fn.bundleDir}/index.mjs`)});console.log(performance.now()-t)`;
-    const runs = [0, 1, 2].map(() => {
+  const runs = new Map(model.functions.map((fn) => [fn, [] as number[]]));
+  for (let run = 0; run < COLD_IMPORT_RUNS; run++) {
+    for (const [fn, times] of runs) {
+      const env = functionEnvironment(fn.environment, fn.name, fn.memoryMb, "us-east-1", { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:1", events: "http://127.0.0.1:1" });
+      const script = `const t=performance.now();await import(${JSON.stringify(`file://${fn.bundleDir}/index.mjs`)});console.log(performance.now()-t)`;
       const result = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", script], { env: { ...env, PATH: process.env.PATH }, encoding: "utf8" });
       if (result.status !== 0) throw new Error(`Importing ${fn.name} failed: ${result.stderr}`);
-      return Number(result.stdout.trim());
-    });
-    times[fn.bundleDir.split(/[\\/]/).pop()!] = round(percentile(runs, 50));
+      times.push(Number(result.stdout.trim()));
+    }
   }
-  return times;
+  return Object.fromEntries([...runs].map(([fn, times]) => [fn.bundleDir.split(/[\\/]/).pop()!, round(percentile(times, 50))]));
 }
 
 async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
@@ -154,15 +161,18 @@ async function collectRounds(listeners: WebSocket[], rounds: number, send: (roun
   return samples;
 }
 
-async function plainBroadcastBaseline(listenerCount: number, rounds: number, payloadFor: (round: number) => string): Promise<number[]> {
+/** The same broadcast from a plain `ws` server in this process, warmed up as the runtime was. */
+async function plainBroadcastBaseline(listenerCount: number, rounds: number, warmupRounds: number, payloadFor: (round: number) => string): Promise<number[]> {
   const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));
   const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
   const listeners = await Promise.all(Array.from({ length: listenerCount }, () => openSocket(url)));
-  const samples = await collectRounds(listeners, rounds, async (index) => {
+  const send = async (index: number) => {
     const payload = payloadFor(index);
     for (const client of server.clients) client.send(payload);
-  });
+  };
+  await collectRounds(listeners, warmupRounds, send);
+  const samples = await collectRounds(listeners, rounds, send);
   for (const socket of listeners) socket.close();
   server.close();
   return samples;
@@ -199,7 +209,6 @@ async function main(): Promise<void> {
     const management = new ApiGatewayManagementApiClient({ endpoint: stack.websocket!.url.replace(/^ws:/, "http:"), region: "us-east-1", credentials });
     const audio = Buffer.alloc(3200, 3).toString("base64");
     const fanoutPayload = (index: number) => ({ action: "audio", data: { audio, author: "bench", timestamp: `round-${index}`, status: "VALIDATED" } });
-    await collectRounds(fanoutListeners, 3, (index) => broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined));
     // The budget is the runtime's: the same @connections POSTs the SDK makes, from a lean keep-alive client.
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
     const managementUrl = new URL(stack.websocket!.url.replace(/^ws:/, "http:"));
@@ -215,16 +224,18 @@ async function main(): Promise<void> {
         call.on("error", reject);
         call.end(body);
       });
-    const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, async (index) => {
+    const postRound = async (index: number) => {
       const body = JSON.stringify(fanoutPayload(index));
       await Promise.all(ids.map((id) => post(id, body)));
-    });
+    };
+    await collectRounds(fanoutListeners, FANOUT_WARMUP_ROUNDS, postRound);
+    const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, postRound);
     // For reference: the same broadcast made the way validate-audio makes it, through the AWS SDK client.
-    const fanoutSdk = await collectRounds(fanoutListeners, 10, (index) =>
+    const fanoutSdk = await collectRounds(fanoutListeners, 20, (index) =>
       broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined),
     );
     agent.destroy();
-    const fanoutPlain = await plainBroadcastBaseline(FANOUT_LISTENERS, FANOUT_ROUNDS, (index) => JSON.stringify(fanoutPayload(index)));
+    const fanoutPlain = await plainBroadcastBaseline(FANOUT_LISTENERS, FANOUT_ROUNDS, FANOUT_WARMUP_ROUNDS, (index) => JSON.stringify(fanoutPayload(index)));
     for (const socket of fanoutListeners) socket.close();
 
     console.log(`Voice pipeline: 1 sender to ${PIPELINE_LISTENERS} listeners through both rules and S3, ${PIPELINE_CHUNKS} chunks ...`);
@@ -242,9 +253,9 @@ async function main(): Promise<void> {
       }
       return samples;
     };
-    await pipelineRounds(3);
+    await pipelineRounds(PIPELINE_WARMUP_CHUNKS);
     const pipeline = await pipelineRounds(PIPELINE_CHUNKS);
-    const pipelinePlain = await plainBroadcastBaseline(PIPELINE_LISTENERS, PIPELINE_CHUNKS, (index) => JSON.stringify({ ...fanoutPayload(index) }));
+    const pipelinePlain = await plainBroadcastBaseline(PIPELINE_LISTENERS, PIPELINE_CHUNKS, PIPELINE_WARMUP_CHUNKS, (index) => JSON.stringify({ ...fanoutPayload(index) }));
     sender.close();
     for (const socket of pipelineListeners) socket.close();
     await sleep(500);
@@ -264,10 +275,12 @@ async function main(): Promise<void> {
       synthSeconds,
       zipKb,
       coldImportMs,
+      coldImportRuns: COLD_IMPORT_RUNS,
       readySeconds: round(readySeconds, 2),
       fanout: {
         listeners: FANOUT_LISTENERS,
         rounds: FANOUT_ROUNDS,
+        warmupRounds: FANOUT_WARMUP_ROUNDS,
         p50Ms: round(percentile(fanout, 50)),
         p99Ms: round(percentile(fanout, 99)),
         plainP50Ms: round(percentile(fanoutPlain, 50)),
@@ -275,7 +288,7 @@ async function main(): Promise<void> {
         sdkP50Ms: round(percentile(fanoutSdk, 50)),
         sdkP99Ms: round(percentile(fanoutSdk, 99)),
       },
-      pipeline: { listeners: PIPELINE_LISTENERS, chunks: PIPELINE_CHUNKS, p50Ms: round(percentile(pipeline, 50)), p99Ms: round(percentile(pipeline, 99)), plainP50Ms: round(percentile(pipelinePlain, 50)), plainP99Ms: round(percentile(pipelinePlain, 99)) },
+      pipeline: { listeners: PIPELINE_LISTENERS, chunks: PIPELINE_CHUNKS, warmupChunks: PIPELINE_WARMUP_CHUNKS, p50Ms: round(percentile(pipeline, 50)), p99Ms: round(percentile(pipeline, 99)), plainP50Ms: round(percentile(pipelinePlain, 50)), plainP99Ms: round(percentile(pipelinePlain, 99)) },
       memory: { connections: IDLE_CONNECTIONS, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, rssMb: rssAt1000 },
       budgets: BUDGETS,
     };
