@@ -15,7 +15,7 @@ import { broadcast } from "../functions/shared/broadcaster";
 import { buildStackModel } from "../local/model/stack-model";
 import { readSynthesizedStacks } from "../local/model/terraform-config";
 import { functionEnvironment, type Endpoints } from "../local/runtime";
-import { functionNames, RUNTIME_ENTRY } from "./lib/bundle";
+import { functionNames, RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "./lib/bundle";
 import { FUNCTIONS_DIST_DIR, PROJECT_ROOT, SYNTH_OUT_DIR } from "./lib/paths";
 import { zipDirectory } from "./lib/zip";
 
@@ -83,7 +83,7 @@ function measureColdImports(): Record<string, number> {
 
 async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [RUNTIME_ENTRY, "--stacks", "game-voice"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, "--stacks", "game-voice"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`Runtime exited with ${code} before it was ready`)));

@@ -54,6 +54,13 @@ export async function bundleFunctions(names: readonly string[]): Promise<BuildRe
 /** Where `npm start` runs the local runtime from: plain JavaScript, so no TypeScript loader sits in its memory. */
 export const RUNTIME_ENTRY = join(PROJECT_ROOT, "dist", "local", "cli.mjs");
 
+/**
+ * Node flags of the runtime process (`npm start` and `npm run local` pass the same). A 2 MB semi-space keeps the main
+ * thread's young generation, which the gateway, dynalite and s3rver fill with short-lived objects, at ~6 MB instead of
+ * the default ~48 MB, with no measurable effect on latency.
+ */
+export const RUNTIME_NODE_FLAGS = ["--max-semi-space-size=2"] as const;
+
 /** Bundles the local runtime (its own code; packages stay in node_modules) with the worker scripts beside it. */
 export async function bundleRuntime(): Promise<void> {
   const outdir = join(PROJECT_ROOT, "dist", "local");

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import packageJson from "../../package.json";
+import { RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
+import { prepareVoiceProject } from "./support";
+
+interface RunningCli {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the bundled runtime the way `npm run local` does, in a project folder holding cdktf.out and dist. */
+function runCli(cwd: string, args: string[] = []): RunningCli {
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(cli: RunningCli, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cli.output().includes(text)) {
+    if (cli.child.exitCode !== null) throw new Error(`Runtime exited with ${cli.child.exitCode} before printing "${text}":\n${cli.output()}`);
+    if (Date.now() > deadline) throw new Error(`Runtime did not print "${text}" within ${timeoutMs} ms:\n${cli.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let root: string;
+
+beforeAll(() => {
+  root = prepareVoiceProject();
+});
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("npm start's runtime process", () => {
+  it("does write the contract's endpoints, serve a client and stop cleanly on SIGINT when started in a project folder", async () => {
+    // prepare
+    const cli = runCli(root);
+    await waitForOutput(cli, "Ready in");
+    const endpoints = JSON.parse(readFileSync(join(root, ".local", "endpoints.json"), "utf8"));
+    const voice = endpoints.stacks["game-voice"];
+    const token = await fetch(`${endpoints.services.auth}/token`, {
+      method: "POST",
+      body: JSON.stringify({ userPoolId: voice.userPools.players.id, username: "cli-user" }),
+    }).then(async (response) => ((await response.json()) as { idToken: string }).idToken);
+    // act
+    const socket = new WebSocket(`${voice.websocket.url}?channel=cli&token=${token}`, { headers: { "x-api-key": voice.websocket.apiKey } });
+    const reply = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      socket.once("open", () => socket.send("not json"));
+      socket.once("message", (data) => resolve(JSON.parse(String(data))));
+      socket.once("unexpected-response", (_, response) => reject(new Error(`Handshake refused with ${response.statusCode}`)));
+      socket.once("error", reject);
+    });
+    socket.close();
+    cli.child.kill("SIGINT");
+    const code = await cli.exited;
+    // assess
+    expect(Object.keys(endpoints.stacks)).toEqual(["game-voice"]);
+    expect(voice.websocket.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/live$/);
+    expect(voice.websocket.apiKey).toEqual(expect.any(String));
+    expect(voice.http).toBeNull();
+    expect(voice.tables).toMatchObject({ connections: "game-voice-connections" });
+    expect(voice.buckets.audio).toEqual(expect.any(String));
+    expect(voice.userPools.players).toEqual({ id: expect.stringMatching(/^us-east-1_/), clientId: expect.any(String) });
+    for (const service of ["dynamodb", "s3", "events", "auth"]) expect(endpoints.services[service]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(reply).toMatchObject({ action: "error", code: "INVALID_JSON" });
+    expect(code).toBe(0);
+    expect(cli.output()).toContain("Stopped");
+    expect(cli.output()).toContain("not emulated locally");
+  });
+
+  it("does exit with 1 and name the value when --port is not a port number", async () => {
+    // prepare
+    const cli = runCli(root, ["--port", "lots"]);
+    // act
+    const code = await cli.exited;
+    // assess
+    expect(code).toBe(1);
+    expect(cli.output()).toContain('--port must be a whole number from 0 to 65000, got "lots"');
+  });
+
+  it("does exit with 1 and list the synthesized stacks when --stacks names one that was not synthesized", async () => {
+    // prepare
+    rmSync(join(root, ".local"), { recursive: true, force: true });
+    const cli = runCli(root, ["--stacks", "poker"]);
+    // act
+    const code = await cli.exited;
+    // assess
+    expect(code).toBe(1);
+    expect(cli.output()).toContain("Unknown stack poker; synthesized stacks are game-voice");
+    expect(existsSync(join(root, ".local", "endpoints.json"))).toBe(false);
+  });
+
+  it("does pass the runtime's Node flags in both scripts that start it", () => {
+    // prepare
+    const command = `node ${RUNTIME_NODE_FLAGS.join(" ")} dist/local/cli.mjs`;
+    // act
+    const { start, local } = packageJson.scripts;
+    // assess
+    expect(start).toBe(`npm run synth && ${command}`);
+    expect(local).toBe(command);
+  });
+});
