@@ -55,9 +55,9 @@ export async function bundleFunctions(names: readonly string[]): Promise<BuildRe
 export const RUNTIME_ENTRY = join(PROJECT_ROOT, "dist", "local", "cli.mjs");
 
 /**
- * Node flags of the runtime process (`npm start` and `npm run local` pass the same). A 2 MB semi-space keeps the main
- * thread's young generation, which the gateway, dynalite and s3rver fill with short-lived objects, at ~6 MB instead of
- * the default ~48 MB, with no measurable effect on latency.
+ * Node flags of the runtime process (`npm start` and `npm run local` pass the same). A 2 MB semi-space caps the main
+ * thread's young generation, which the gateway, dynalite and s3rver fill with short-lived objects: after a pipeline
+ * run and 1,000 handshakes the runtime held 10 to 20 MB less, with the same fan-out and pipeline latencies.
  */
 export const RUNTIME_NODE_FLAGS = ["--max-semi-space-size=2"] as const;
 
