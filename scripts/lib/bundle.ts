@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { build, type BuildResult } from "esbuild";
+import { build, type BuildResult, type Plugin } from "esbuild";
 import { FUNCTIONS_DIST_DIR, FUNCTIONS_SOURCE_DIR, PROJECT_ROOT } from "./paths";
 
 /** Every `functions/<name>/index.ts` except the shared code. */
@@ -23,6 +23,28 @@ const LAZY_CREDENTIAL_PROVIDERS = [
   "@aws-sdk/credential-provider-process",
   "@aws-sdk/credential-provider-web-identity",
 ];
+
+/** The AWS SDK clients' generated schema modules: every shape of the service, whichever commands a function uses. */
+export const SDK_SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+/**
+ * Writes the SDK's computed keys of string constants (`{ [_hE]: 403 }`, where `const _hE = "httpError"`) as the plain
+ * keys they stand for. esbuild must keep an object literal with a computed key, since computing a key can run code,
+ * and with it every schema of the service; with plain keys it drops the schemas no command uses. S3's take 8 KB of a
+ * bundle instead of 66 KB, and validate-audio's cold import went from about 119 to 101 ms.
+ */
+export function inlineSchemaKeys(source: string): string {
+  const strings = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) strings.set(name, literal);
+  return source.replace(/\[(_\w+)\]:/g, (computed, name: string) => (strings.has(name) ? `${strings.get(name)}:` : computed));
+}
+
+export const inlineSchemaKeysPlugin: Plugin = {
+  name: "inline-sdk-schema-keys",
+  setup(build) {
+    build.onLoad({ filter: SDK_SCHEMA_MODULE }, ({ path }) => ({ contents: inlineSchemaKeys(readFileSync(path, "utf8")), loader: "js" }));
+  },
+};
 
 // Bundled CommonJS dependencies call require() for Node built-ins; ESM has no require unless it is made.
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
@@ -48,6 +70,7 @@ export async function bundleFunctions(names: readonly string[]): Promise<BuildRe
     legalComments: "none",
     logLevel: "warning",
     metafile: true,
+    plugins: [inlineSchemaKeysPlugin],
   });
 }
 
