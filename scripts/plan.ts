@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative } from "node:path";
 import {
   archiveInputs,
+  REGISTRY_UNREACHABLE,
   replaceArchives,
   summarizePlan,
   withOfflineProvider,
@@ -55,6 +56,9 @@ function mirrorCliConfig(mirror: string): string {
 function terraform(dir: string, args: string[], terraformEnv: NodeJS.ProcessEnv): string {
   const result = spawnSync("terraform", [...args, "-no-color"], { cwd: dir, env: terraformEnv, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (result.status !== 0) {
+    if (args[0] === "init" && !env.TF_PROVIDER_MIRROR && /could not connect to registry\.terraform\.io/.test(result.stderr + result.stdout)) {
+      fail(`${REGISTRY_UNREACHABLE}\n${result.stderr}`);
+    }
     fail(`terraform ${args[0]} failed in ${relative(PROJECT_ROOT, dir)}\n${result.stdout}\n${result.stderr}`);
   }
   return result.stdout;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../scripts/lib/paths";
+import { REGISTRY_UNREACHABLE } from "../../scripts/lib/plan-review";
 
 const terraformInstalled = spawnSync("terraform", ["version"], { stdio: "ignore" }).status === 0;
 const required = process.env.REQUIRE_TERRAFORM === "1";
@@ -22,7 +23,7 @@ describe("plan review of every stack", () => {
 
   it.runIf(terraformInstalled)(
     "plans every resource of every stack with the real AWS provider when run offline",
-    () => {
+    (context) => {
       const env = { ...process.env };
       // An offline plan must not pick up a developer's credentials.
       for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"]) {
@@ -31,6 +32,11 @@ describe("plan review of every stack", () => {
 
       // npm test built the bundles already; rebuilding them here would race the tests that run them.
       const result = spawnSync("npx", ["tsx", "scripts/plan.ts", "--no-build"], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+      // Offline with no mirror there are no providers to plan with; CI (REQUIRE_TERRAFORM=1) always has them.
+      if (!required && result.stderr.includes(REGISTRY_UNREACHABLE)) {
+        console.warn(`plan tier SKIPPED: ${REGISTRY_UNREACHABLE}`);
+        context.skip(REGISTRY_UNREACHABLE);
+      }
 
       expect(result.stderr + result.stdout).not.toMatch(/plan: .*failed/);
       expect(result.status).toBe(0);

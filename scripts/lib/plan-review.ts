@@ -1,5 +1,9 @@
 import { posix } from "node:path";
 
+/** What `npm run plan` says when providers can come from neither the registry nor a mirror; the plan tier looks for it. */
+export const REGISTRY_UNREACHABLE =
+  "the Terraform registry cannot be reached and TF_PROVIDER_MIRROR is not set; point it at a filesystem mirror of the providers (README: Plan review, offline)";
+
 /** The parts of a synthesized `cdk.tf.json` that plan review rewrites. */
 export interface TerraformJson {
   terraform?: {
