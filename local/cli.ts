@@ -6,11 +6,11 @@ import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
 import { startRuntime, writeEndpoints, type Endpoints } from "./runtime";
 
-const USAGE = `Usage: npm start -- [--stacks a,b] [--port N] [--data DIR]
+const USAGE = `Usage: npm start -- [--stacks a,b] [--port N] [--data DIR] [--ttl-sweep S]
 
   --stacks a,b   run only these stacks (default: every synthesized stack)
   --port N       first port to use; services and APIs take the ports after it (default 0: free ports)
-  --data DIR     keep DynamoDB and S3 state in DIR between runs (default: fresh state each run)
+  --data DIR     keep DynamoDB and S3 state and signing keys in DIR between runs (default: fresh state each run)
   --ttl-sweep S  seconds between sweeps for expired TTL items (default 5)`;
 
 function table(rows: string[][]): string {

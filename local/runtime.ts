@@ -20,7 +20,7 @@ export interface RuntimeOptions {
   stacks?: string[];
   /** First port; the services and APIs take the ports after it. 0 lets the OS pick each. @default - 0 */
   port?: number;
-  /** Keep DynamoDB and S3 state here between runs. @default - fresh state */
+  /** Keep DynamoDB and S3 state, and the user pools' signing keys, here between runs. @default - fresh state */
   dataDir?: string;
   region?: string;
   account?: string;
@@ -89,7 +89,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       events.stop();
       await eventsService.close();
     });
-    const pools = new LocalUserPools();
+    const pools = new LocalUserPools({ keysDir: options.dataDir && join(options.dataDir, "auth") });
     const authService = await startAuthService(pools, { port: takePort(), region });
     closers.push(authService.close);
 

@@ -8,6 +8,9 @@ import {
 } from "aws-jwt-verify/error";
 import type { Fetcher } from "aws-jwt-verify/https";
 import { SimpleJwksCache, type Jwks as VerifierJwks } from "aws-jwt-verify/jwk";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAuthService, type AuthService } from "../../local/auth/http-service";
 import { LocalUserPools, type Jwks } from "../../local/auth/user-pools";
@@ -470,5 +473,42 @@ describe("LocalUserPools.addPool", () => {
     const minting = local.mintTokens({ userPoolId: POOL_A, username: "alice" });
 
     await expect(minting).rejects.toMatchObject({ code: "InvalidParameterException", message: `User pool ${POOL_A} has no app client to sign in with` });
+  });
+});
+
+describe("LocalUserPools with a keys folder", () => {
+  const keysDir = mkdtempSync(join(tmpdir(), "pool-keys-"));
+  const spec = { id: POOL_A, name: "players-a", clients: [{ id: CLIENT_A, name: "game" }] };
+  afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
+
+  it("does verify a token minted before a restart when the new pools read the same folder", async () => {
+    // prepare
+    const before = new LocalUserPools({ keysDir });
+    before.addPool(spec);
+    const { idToken } = await before.mintTokens({ userPoolId: POOL_A, username: "alice" });
+    const after = new LocalUserPools({ keysDir });
+    after.addPool(spec);
+    const verifier = CognitoJwtVerifier.create({ userPoolId: POOL_A, tokenUse: "id", clientId: CLIENT_A });
+    // act
+    verifier.cacheJwks((await after.jwks(POOL_A)) as unknown as VerifierJwks);
+    const payload = await verifier.verify(idToken);
+    // assess
+    expect(payload["cognito:username"]).toBe("alice");
+    expect(await after.jwks(POOL_A)).toEqual(await before.jwks(POOL_A));
+    expect(statSync(join(keysDir, `${POOL_A}.json`)).mode & 0o077).toBe(0);
+  });
+
+  it("does refuse to mint, naming the file and the way out, when the kept keys are not readable", async () => {
+    // prepare
+    const file = join(keysDir, `${POOL_B}.json`);
+    writeFileSync(file, JSON.stringify({ id: "not a key", access: "not a key" }));
+    const local = new LocalUserPools({ keysDir });
+    local.addPool({ id: POOL_B, name: "players-b", clients: [{ id: CLIENT_B, name: "game" }] });
+    // act
+    const minting = local.mintTokens({ userPoolId: POOL_B, username: "alice" });
+    // assess
+    await expect(minting).rejects.toThrow(`Signing keys in ${file} cannot be read`);
+    await expect(local.mintTokens({ userPoolId: POOL_B, username: "alice" })).rejects.toThrow("delete the file to make new ones");
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ id: "not a key", access: "not a key" });
   });
 });

@@ -4,9 +4,12 @@
  *
  * As in Cognito, ID tokens and access tokens are signed with two different keys (two `kid`s in the pool's JWKS).
  * Keys are made on the first use of a pool, in the background thread pool: RSA-2048 generation costs hundreds of
- * milliseconds, and most pools of a run are never asked for a token.
+ * milliseconds, and most pools of a run are never asked for a token. Given a folder, a pool keeps its keys there, so
+ * that tokens minted in one run still verify in the next, as they would against the one real pool.
  */
-import { createHash, generateKeyPair, randomUUID, sign, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomUUID, sign, type KeyObject } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { invalidParameter, resourceNotFound } from "./errors";
 
 export interface UserPoolClientSpec {
@@ -57,6 +60,8 @@ export interface Jwks {
 export interface LocalUserPoolsOptions {
   /** Milliseconds since the epoch, read at each mint. @default - Date.now() */
   now?: () => number;
+  /** Folder where each pool keeps its signing keys between runs (`<pool id>.json`). @default - keys live in memory only */
+  keysDir?: string;
 }
 
 export const DEFAULT_EXPIRES_IN_SECONDS = 3600;
@@ -97,9 +102,11 @@ interface Pool {
 export class LocalUserPools {
   private readonly pools = new Map<string, Pool>();
   private readonly now: () => number;
+  private readonly keysDir?: string;
 
   constructor(options: LocalUserPoolsOptions = {}) {
     this.now = options.now ?? (() => Date.now());
+    this.keysDir = options.keysDir;
   }
 
   addPool(spec: UserPoolSpec): void {
@@ -204,7 +211,7 @@ export class LocalUserPools {
 
   private keysOf(pool: Pool): Promise<PoolKeys> {
     if (pool.keys) return pool.keys;
-    const keys = Promise.all([newSigningKey(), newSigningKey()]).then(([id, access]) => ({ id, access }));
+    const keys = this.keysDir === undefined ? newPoolKeys() : keptPoolKeys(join(this.keysDir, `${pool.spec.id}.json`));
     pool.keys = keys;
     // A failed generation is reported to its callers and tried again by the next one
     keys.catch(() => {
@@ -279,13 +286,40 @@ function base64url(text: string): string {
   return Buffer.from(text, "utf8").toString("base64url");
 }
 
+async function newPoolKeys(): Promise<PoolKeys> {
+  const [id, access] = await Promise.all([newSigningKey(), newSigningKey()]);
+  return { id, access };
+}
+
+/** The pool's keys from `file`, or new ones written there (private keys as PKCS #8 PEM, readable by the owner only). */
+async function keptPoolKeys(file: string): Promise<PoolKeys> {
+  if (existsSync(file)) {
+    try {
+      const kept = JSON.parse(readFileSync(file, "utf8")) as { id: string; access: string };
+      return { id: signingKeyOf(createPrivateKey(kept.id)), access: signingKeyOf(createPrivateKey(kept.access)) };
+    } catch (error) {
+      throw new Error(`Signing keys in ${file} cannot be read (${(error as Error).message}); delete the file to make new ones`);
+    }
+  }
+  const keys = await newPoolKeys();
+  const pem = (key: SigningKey) => key.privateKey.export({ format: "pem", type: "pkcs8" });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ id: pem(keys.id), access: pem(keys.access) }, null, 2)}\n`, { mode: 0o600 });
+  return keys;
+}
+
 async function newSigningKey(): Promise<SigningKey> {
-  const { publicKey, privateKey } = await new Promise<{ publicKey: KeyObject; privateKey: KeyObject }>((resolve, reject) =>
-    generateKeyPair("rsa", { modulusLength: 2048, publicExponent: 0x10001 }, (error, publicKey, privateKey) =>
-      error ? reject(error) : resolve({ publicKey, privateKey }),
+  const privateKey = await new Promise<KeyObject>((resolve, reject) =>
+    generateKeyPair("rsa", { modulusLength: 2048, publicExponent: 0x10001 }, (error, _publicKey, privateKey) =>
+      error ? reject(error) : resolve(privateKey),
     ),
   );
-  const { e, n } = publicKey.export({ format: "jwk" });
+  return signingKeyOf(privateKey);
+}
+
+function signingKeyOf(privateKey: KeyObject): SigningKey {
+  if (privateKey.asymmetricKeyType !== "rsa") throw new Error(`Expected an RSA private key, got ${privateKey.asymmetricKeyType}`);
+  const { e, n } = createPublicKey(privateKey).export({ format: "jwk" });
   if (typeof e !== "string" || typeof n !== "string") throw new Error("RSA public key exported without e and n");
   // The RFC 7638 thumbprint, in standard base64 like Cognito's kids: a new key gets a new kid, so verifiers that
   // cached an older JWKS look the key up again instead of failing on a stale one
