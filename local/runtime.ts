@@ -9,6 +9,7 @@ import { startEventBridgeService } from "./eventbridge/http-service";
 import { LocalFunction, type AsyncFailure } from "./functions/function-host";
 import { buildStackModel, type StackModel } from "./model/stack-model";
 import { readSynthesizedStacks, type SynthesizedStack } from "./model/terraform-config";
+import { lockDataFolder } from "./services/data-folder";
 import { createTable, startDynamoDb, startTtlSweeper } from "./services/dynamodb";
 import { LOCAL_CREDENTIALS } from "./services/credentials";
 import { startS3 } from "./services/s3";
@@ -73,6 +74,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
   };
 
   try {
+    if (options.dataDir) {
+      const release = lockDataFolder(options.dataDir);
+      closers.push(async () => release());
+    }
     const synthesized = readSynthesizedStacks(options.outDir, options.stacks);
     const settings = { region, account };
     // A first pass finds the APIs; their ports go into the second pass, where stage URLs resolve to local ones.

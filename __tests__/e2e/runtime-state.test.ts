@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
-import { prepareVoiceProject, startVoiceRuntime, type VoiceRuntime } from "./support";
+import { connect, prepareVoiceProject, startVoiceRuntime, tokenFor, type VoiceRuntime } from "./support";
 
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 const root = prepareVoiceProject();
@@ -42,6 +42,38 @@ describe("local runtime state", () => {
 
     expect(item.Item?.expiresAt?.N).toBe(expiresAt);
     expect([...(await object.Body!.transformToByteArray())]).toEqual([1, 2]);
+  }, 60_000);
+
+  it("accepts a token minted in an earlier run when started with the same data folder", async () => {
+    // A folder of its own: the first test's second runtime still holds the shared one.
+    const keptDir = join(dataDir, "tokens");
+    const first = await startVoiceRuntime({}, keptDir, root);
+    const token = await tokenFor(first, "returning-player");
+    await first.close();
+
+    const second = await startVoiceRuntime({}, keptDir, root);
+    running.push(second);
+    const returning = await connect(second, { channel: "again", token });
+    await returning.close();
+
+    const fresh = await startVoiceRuntime({}, undefined, root);
+    running.push(fresh);
+    await expect(connect(fresh, { channel: "again", token })).rejects.toMatchObject({ status: 401 });
+  }, 60_000);
+
+  it("refuses to start, naming the folder and the process, when another runtime holds the data folder", async () => {
+    const lockedDir = join(dataDir, "locked");
+    const holder = await startVoiceRuntime({}, lockedDir, root);
+    running.push(holder);
+
+    const second = startVoiceRuntime({}, lockedDir, root);
+
+    await expect(second).rejects.toThrow(`Data folder ${lockedDir} is in use by another local runtime (pid ${process.pid})`);
+    await holder.close();
+    running.splice(running.indexOf(holder), 1);
+    const after = await startVoiceRuntime({}, lockedDir, root);
+    running.push(after);
+    expect(after.runtime.endpoints.stacks["game-voice"]).toBeDefined();
   }, 60_000);
 
   it("starts with empty tables when no data folder is given", async () => {
