@@ -221,6 +221,68 @@ describe("local WebSocket API", () => {
   });
 });
 
+describe("local WebSocket API stage throttling", () => {
+  let throttled: LocalWebSocketApi;
+
+  beforeAll(async () => {
+    // The stage's default route settings: 1 request a second, bursts of 2, for each route.
+    throttled = new LocalWebSocketApi(
+      {
+        address: "aws_apigatewayv2_api.throttled",
+        id: "thr0ttled1",
+        name: "throttled",
+        routeSelectionExpression: "$request.body.action",
+        stages: [{ name: "live", throttlingRateLimit: 1, throttlingBurstLimit: 2 }],
+        routes: [
+          { routeKey: "$connect", functionName: "connect", authorizationType: "NONE", apiKeyRequired: false },
+          { routeKey: "fails", functionName: "fails", authorizationType: "NONE", apiKeyRequired: false },
+        ],
+        apiKeys: [],
+      },
+      { region: "us-east-1", account: "000000000000", functions, log: () => {} },
+    );
+    await throttled.listen(0);
+  });
+
+  afterAll(async () => {
+    await throttled.close();
+  });
+
+  const open = () =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`${throttled.url}/live`);
+      socket.once("open", () => resolve(socket));
+      socket.once("unexpected-response", (_, response) => reject(Object.assign(new Error(`status ${response.statusCode}`), { status: response.statusCode })));
+      socket.once("error", reject);
+    });
+
+  it("does answer Too Many Requests past the burst and still run the route for the requests within it", async () => {
+    // prepare
+    const socket = await open();
+    const replies: Record<string, unknown>[] = [];
+    socket.on("message", (data) => replies.push(JSON.parse(String(data))));
+    // act
+    for (let index = 0; index < 3; index++) socket.send(JSON.stringify({ action: "fails" }));
+    const deadline = Date.now() + 5000;
+    while (replies.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.close();
+    // assess: the two within the burst reach the failing function; the third never does
+    expect(replies.map((reply) => reply.message).sort()).toEqual(["Internal server error", "Internal server error", "Too Many Requests"]);
+  });
+
+  it("does refuse handshakes with 429 once $connect is past its burst", async () => {
+    // prepare
+    const outcomes: (WebSocket | number)[] = [];
+    // act: four handshakes in quick succession, where the bucket holds at most two
+    for (let index = 0; index < 4; index++) outcomes.push(await open().catch((error: { status: number }) => error.status));
+    // assess
+    const opened = outcomes.filter((outcome): outcome is WebSocket => typeof outcome !== "number");
+    expect(opened.length).toBeLessThanOrEqual(2);
+    expect(outcomes.filter((outcome) => typeof outcome === "number")).toEqual(Array(4 - opened.length).fill(429));
+    for (const socket of opened) socket.close();
+  });
+});
+
 describe("route selection", () => {
   const keys = new Set(["$default", "sendaudio"]);
 

@@ -6,6 +6,7 @@ import type { LocalFunction } from "../functions/function-host";
 import type { WebSocketApiModel } from "../model/stack-model";
 import { installFrameLimit, limitFrames } from "./frame-limit";
 import { selectRoute } from "./route-selection";
+import { TokenBucket } from "./token-bucket";
 import { readCappedBody } from "../services/http-listener";
 
 /** API Gateway's WebSocket quotas. */
@@ -44,6 +45,8 @@ export class LocalWebSocketApi {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<string, Connection>();
+  /** Per stage and route, as the stage's default route settings throttle each route. */
+  private readonly throttles = new Map<string, TokenBucket | null>();
   private readonly routeKeys: Set<string>;
   private readonly limits: typeof WEBSOCKET_LIMITS;
   private readonly log: (line: string) => void;
@@ -97,6 +100,19 @@ export class LocalWebSocketApi {
     return this.model.routes.find((route) => route.routeKey === routeKey);
   }
 
+  /** Whether the stage's throttle lets one more request through this route; true when the stage sets no limits. */
+  private admit(stageName: string, routeKey: string): boolean {
+    const key = `${stageName} ${routeKey}`;
+    let bucket = this.throttles.get(key);
+    if (bucket === undefined) {
+      const stage = this.model.stages.find((candidate) => candidate.name === stageName);
+      const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = stage ?? {};
+      bucket = rate !== undefined && burst !== undefined ? new TokenBucket(rate, burst) : null;
+      this.throttles.set(key, bucket);
+    }
+    return bucket === null || bucket.take();
+  }
+
   private fn(name: string): LocalFunction {
     const fn = this.options.functions.get(name);
     if (!fn) throw new Error(`Function ${name} of API ${this.model.name} is not running`);
@@ -142,6 +158,9 @@ export class LocalWebSocketApi {
       authorizer: undefined as Record<string, unknown> | undefined,
     };
     const connectRoute = this.route("$connect");
+    if (connectRoute && !this.admit(stage, "$connect")) {
+      return refuse(socket, 429, "Too Many Requests");
+    }
 
     if (connectRoute?.apiKeyRequired) {
       const key = headerValue(headers, "x-api-key");
@@ -217,6 +236,9 @@ export class LocalWebSocketApi {
     const requestContext = this.requestContext(connection, routeKey ?? "$default", "MESSAGE", { messageId: randomBytes(6).toString("base64url") + "=" });
     if (!routeKey) {
       return this.sendGatewayMessage(connection, "Forbidden", requestContext.requestId);
+    }
+    if (!this.admit(connection.stage, routeKey)) {
+      return this.sendGatewayMessage(connection, "Too Many Requests", requestContext.requestId);
     }
     const route = this.route(routeKey)!;
     let result;
