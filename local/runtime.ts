@@ -85,18 +85,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     const dynamo = await startDynamoDb({ port: takePort(), region, dataDir: options.dataDir && join(options.dataDir, "dynamodb") });
     closers.push(dynamo.close);
+    log(`[runtime] DynamoDB (dynalite) on ${dynamo.url}`);
     const buckets = firstPass.flatMap((model) => model.buckets);
     const s3 = await startS3({ port: takePort(), buckets, dataDir: options.dataDir && join(options.dataDir, "s3") });
     closers.push(s3.close);
+    log(`[runtime] S3 (s3rver) on ${s3.url}`);
     const events = new LocalEventBridge({ region, account });
     const eventsService = await startEventBridgeService(events, { port: takePort() });
     closers.push(async () => {
       events.stop();
       await eventsService.close();
     });
+    log(`[runtime] EventBridge on ${eventsService.url}`);
     const pools = new LocalUserPools({ keysDir: options.dataDir && join(options.dataDir, "auth") });
     const authService = await startAuthService(pools, { port: takePort(), region });
     closers.push(authService.close);
+    log(`[runtime] Cognito token and JWKS endpoints on ${authService.url}`);
 
     const functions = new Map<string, LocalFunction>();
     const webSocketApis: LocalWebSocketApi[] = [];
@@ -108,6 +112,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         await api.listen(takePort());
         closers.push(() => api.close());
         webSocketApis.push(api);
+        log(`[runtime] WebSocket API ${apiModel.name} on ${api.url}`);
         apiUrls[model.id][apiModel.address] = api.url;
       }
     }
@@ -165,6 +170,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       for (const pool of model.userPools) pools.addPool({ id: pool.id, name: pool.name, clients: pool.clients });
     }
     events.start();
+    const total = (what: (model: StackModel) => unknown[]) => models.reduce((sum, model) => sum + what(model).length, 0);
+    log(
+      `[runtime] ${total((model) => model.tables)} table(s), ${total((model) => model.buckets)} bucket(s), ${total((model) => model.rules)} rule(s), ` +
+        `${functions.size} function(s) warming in the background`,
+    );
 
     const sweeper = startTtlSweeper(dynamo.client, models.flatMap((model) => model.tables), (options.ttlSweepSeconds ?? 5) * 1000, log);
     closers.push(async () => sweeper.stop());
