@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function measureSynth(): number {
   const started = performance.now();
-  const result = spawnSync("npx", ["tsx", "scripts/synth.ts"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  const result = spawnSync("npm", ["run", "synth"], { cwd: PROJECT_ROOT, encoding: "utf8" });
   if (result.status !== 0) throw new Error(`Synth failed: ${result.stderr}`);
   return (performance.now() - started) / 1000;
 }
