@@ -240,9 +240,9 @@ async function main(): Promise<void> {
     await collectRounds(fanoutListeners, FANOUT_WARMUP_ROUNDS, postRound);
     const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, postRound);
     // For reference: the same broadcast made the way validate-audio makes it, through the AWS SDK client.
-    const fanoutSdk = await collectRounds(fanoutListeners, 20, (index) =>
-      broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined),
-    );
+    const sdkRound = (index: number) => broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined);
+    await collectRounds(fanoutListeners, 10, sdkRound);
+    const fanoutSdk = await collectRounds(fanoutListeners, 20, sdkRound);
     agent.destroy();
     const fanoutPlain = await plainBroadcastBaseline(FANOUT_LISTENERS, FANOUT_ROUNDS, FANOUT_WARMUP_ROUNDS, (index) => JSON.stringify(fanoutPayload(index)));
     for (const socket of fanoutListeners) socket.close();
