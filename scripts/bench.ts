@@ -55,12 +55,17 @@ function measureSynth(): number {
   return (performance.now() - started) / 1000;
 }
 
-/** What synth would cost if it loaded the provider package's root instead of its submodules, in a fresh process. */
+/** Milliseconds one `await import(specifier)` takes in a fresh Node process with `env`. */
+function importMsInFreshProcess(specifier: string, env: NodeJS.ProcessEnv = process.env): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(specifier)});console.log(performance.now()-t)`;
+  const result = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", script], { cwd: PROJECT_ROOT, env, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`Importing ${specifier} failed: ${result.stderr}`);
+  return Number(result.stdout.trim());
+}
+
+/** What synth would cost if it loaded the provider package's root instead of its submodules. */
 function measureProviderRootImport(): number {
-  const script = 'const t=performance.now();await import("@cdktf/provider-aws");console.log(performance.now()-t)';
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: PROJECT_ROOT, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`Importing the provider package root failed: ${result.stderr}`);
-  return Number(result.stdout.trim()) / 1000;
+  return importMsInFreshProcess("@cdktf/provider-aws") / 1000;
 }
 
 async function measureZips(): Promise<Record<string, number>> {
@@ -76,17 +81,16 @@ async function measureZips(): Promise<Record<string, number>> {
 function measureColdImports(): Record<string, number> {
   const [stack] = readSynthesizedStacks(SYNTH_OUT_DIR, ["game-voice"]);
   const model = buildStackModel(stack, { region: "us-east-1", account: "000000000000" });
-  const runs = new Map(model.functions.map((fn) => [fn, [] as number[]]));
-  for (let run = 0; run < COLD_IMPORT_RUNS; run++) {
-    for (const [fn, times] of runs) {
+  const runs = new Map(
+    model.functions.map((fn) => {
       const env = functionEnvironment(fn.environment, fn.name, fn.memoryMb, "us-east-1", { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:1", events: "http://127.0.0.1:1" });
-      const script = `const t=performance.now();await import(${JSON.stringify(`file://${fn.bundleDir}/index.mjs`)});console.log(performance.now()-t)`;
-      const result = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", script], { env: { ...env, PATH: process.env.PATH }, encoding: "utf8" });
-      if (result.status !== 0) throw new Error(`Importing ${fn.name} failed: ${result.stderr}`);
-      times.push(Number(result.stdout.trim()));
-    }
+      return [fn, { env: { ...env, PATH: process.env.PATH }, times: [] as number[] }];
+    }),
+  );
+  for (let run = 0; run < COLD_IMPORT_RUNS; run++) {
+    for (const [fn, { env, times }] of runs) times.push(importMsInFreshProcess(`file://${fn.bundleDir}/index.mjs`, env));
   }
-  return Object.fromEntries([...runs].map(([fn, times]) => [fn.bundleDir.split(/[\\/]/).pop()!, round(percentile(times, 50))]));
+  return Object.fromEntries([...runs].map(([fn, { times }]) => [fn.bundleDir.split(/[\\/]/).pop()!, round(percentile(times, 50))]));
 }
 
 async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
@@ -141,10 +145,10 @@ async function openPlayers(endpoints: Endpoints, count: number, channel: string,
   return sockets;
 }
 
-/** Latency from `start` to each listener's receipt of round `round`, for every round. */
-async function collectRounds(listeners: WebSocket[], rounds: number, send: (round: number) => Promise<void>): Promise<number[]> {
+/** Latency from `send` to each listener's receipt of its round, for every round after the untimed warm-up rounds. */
+async function collectRounds(listeners: WebSocket[], rounds: number, send: (round: number) => Promise<void>, warmupRounds = 0): Promise<number[]> {
   const samples: number[] = [];
-  for (let index = 0; index < rounds; index++) {
+  for (let index = 0; index < warmupRounds + rounds; index++) {
     const started = performance.now();
     const received = listeners.map(
       (socket) =>
@@ -163,7 +167,8 @@ async function collectRounds(listeners: WebSocket[], rounds: number, send: (roun
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Round ${index}: not every one of ${listeners.length} listeners got the message within 10 s`)), 10_000);
     });
-    samples.push(...(await Promise.race([Promise.all(received), timeout]).finally(() => clearTimeout(timer))));
+    const latencies = await Promise.race([Promise.all(received), timeout]).finally(() => clearTimeout(timer));
+    if (index >= warmupRounds) samples.push(...latencies);
     await sleep(20);
   }
   return samples;
@@ -179,8 +184,7 @@ async function plainBroadcastBaseline(listenerCount: number, rounds: number, war
     const payload = payloadFor(index);
     for (const client of server.clients) client.send(payload);
   };
-  await collectRounds(listeners, warmupRounds, send);
-  const samples = await collectRounds(listeners, rounds, send);
+  const samples = await collectRounds(listeners, rounds, send, warmupRounds);
   for (const socket of listeners) socket.close();
   server.close();
   return samples;
@@ -237,12 +241,10 @@ async function main(): Promise<void> {
       const body = JSON.stringify(fanoutPayload(index));
       await Promise.all(ids.map((id) => post(id, body)));
     };
-    await collectRounds(fanoutListeners, FANOUT_WARMUP_ROUNDS, postRound);
-    const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, postRound);
+    const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, postRound, FANOUT_WARMUP_ROUNDS);
     // For reference: the same broadcast made the way validate-audio makes it, through the AWS SDK client.
     const sdkRound = (index: number) => broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined);
-    await collectRounds(fanoutListeners, 10, sdkRound);
-    const fanoutSdk = await collectRounds(fanoutListeners, 20, sdkRound);
+    const fanoutSdk = await collectRounds(fanoutListeners, 20, sdkRound, 10);
     agent.destroy();
     const fanoutPlain = await plainBroadcastBaseline(FANOUT_LISTENERS, FANOUT_ROUNDS, FANOUT_WARMUP_ROUNDS, (index) => JSON.stringify(fanoutPayload(index)));
     for (const socket of fanoutListeners) socket.close();
