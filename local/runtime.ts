@@ -69,7 +69,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
   let nextPort = options.port ?? 0;
   const takePort = () => (nextPort === 0 ? 0 : nextPort++);
   const closers: (() => Promise<void>)[] = [];
+  const webSocketApis: LocalWebSocketApi[] = [];
   const close = async () => {
+    // The gateways first, while every function still runs: each open connection gets its $disconnect.
+    await Promise.all(webSocketApis.map((api) => api.close().catch(() => undefined)));
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
   };
 
@@ -103,7 +106,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     log(`[runtime] Cognito token and JWKS endpoints on ${authService.url}`);
 
     const functions = new Map<string, LocalFunction>();
-    const webSocketApis: LocalWebSocketApi[] = [];
     const apiUrls: Record<string, Record<string, string>> = {};
     for (const model of firstPass) {
       apiUrls[model.id] = {};

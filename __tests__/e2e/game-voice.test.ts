@@ -330,7 +330,7 @@ describe("AWS services of the local runtime", () => {
     const after = await fetch(base, { method: "POST", body: "{}" });
 
     expect(info.status).toBe(200);
-    expect(await info.json()).toMatchObject({ ConnectedAt: expect.any(String), Identity: { SourceIp: "127.0.0.1" } });
+    expect(await info.json()).toMatchObject({ connectedAt: expect.any(String), identity: { sourceIp: "127.0.0.1" } });
     expect(removed.status).toBe(204);
     expect(after.status).toBe(410);
     const deadline = Date.now() + 3000;

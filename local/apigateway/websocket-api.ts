@@ -1,20 +1,30 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { LocalFunction } from "../functions/function-host";
+import { TooManyRequestsError, type InvokeResult, type LocalFunction } from "../functions/function-host";
 import type { WebSocketApiModel } from "../model/stack-model";
+import { headerValue, parseRequestTarget, requestHeaders, type QueryParameters, type SafeRecord } from "../protocol/http-request";
+import { guardRequests, guardSockets, rawResponse } from "../services/http-listener";
 import { installFrameLimit, limitFrames } from "./frame-limit";
+import { answerManagementError, handleManagementRequest, type ManagedConnection, type ManagementTarget } from "./management-api";
 import { selectRoute } from "./route-selection";
 import { TokenBucket } from "./token-bucket";
-import { readCappedBody } from "../services/http-listener";
+import { checkUpgrade } from "./upgrade-request";
 
-/** API Gateway's WebSocket quotas. */
+/** API Gateway's WebSocket quotas, and the local gateway's own bounds. */
 export const WEBSOCKET_LIMITS = {
   frameBytes: 32 * 1024,
   messageBytes: 128 * 1024,
   idleTimeoutMs: 10 * 60 * 1000,
   maxConnectionMs: 2 * 60 * 60 * 1000,
+  /** Bytes queued for one client that does not read; past it the client is closed (1008) as a slow consumer. */
+  sendBufferBytes: 1024 * 1024,
+  /** Messages a second one connection may have routed, after a burst: one client cannot starve the others. */
+  connectionMessageRate: 100,
+  connectionMessageBurst: 100,
+  /** How long a closing client may take to answer the close frame before its socket is dropped. */
+  closeGraceMs: 1000,
 };
 
 export interface LocalWebSocketApiOptions {
@@ -26,31 +36,39 @@ export interface LocalWebSocketApiOptions {
   limits?: Partial<typeof WEBSOCKET_LIMITS>;
 }
 
-interface Connection {
-  id: string;
-  socket: WebSocket;
-  stage: string;
-  connectedAt: number;
-  lastActiveAt: number;
-  sourceIp: string;
-  userAgent?: string;
-  authorizer?: Record<string, unknown>;
-  closing?: { statusCode: number; reason: string };
+interface Closing {
+  statusCode: number;
+  reason: string;
 }
 
-type Headers = Record<string, string>;
+/** What `$connect` is told of a connection, and what it keeps once upgraded. */
+interface ConnectionDetails extends ManagedConnection {
+  stage: string;
+  authorizer?: Record<string, unknown>;
+}
+
+interface Connection extends ConnectionDetails {
+  socket: WebSocket;
+  admission: TokenBucket;
+  closing?: Closing;
+  closeTimer?: NodeJS.Timeout;
+}
 
 /** One WebSocket API on its own port: handshake with API key and authorizer, routing, limits and `@connections`. */
 export class LocalWebSocketApi {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<string, Connection>();
+  /** Handshakes and `$disconnect` invocations under way, so that close() can wait for them. */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Per stage and route, as the stage's default route settings throttle each route. */
   private readonly throttles = new Map<string, TokenBucket | null>();
   private readonly routeKeys: Set<string>;
   private readonly limits: typeof WEBSOCKET_LIMITS;
   private readonly log: (line: string) => void;
+  private readonly management: ManagementTarget;
   private sweeper?: NodeJS.Timeout;
+  private stopping = false;
   private port = 0;
 
   constructor(
@@ -62,8 +80,26 @@ export class LocalWebSocketApi {
     this.limits = { ...WEBSOCKET_LIMITS, ...options.limits };
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.messageBytes, perMessageDeflate: false });
-    this.server = createServer((request, response) => void this.handleManagement(request, response));
-    this.server.on("upgrade", (request, socket, head) => void this.handleUpgrade(request, socket, head));
+    this.management = {
+      hasStage: (name) => this.hasStage(name),
+      openConnection: (stage, id) => {
+        const connection = this.connections.get(id);
+        return connection && connection.stage === stage && !connection.closing && connection.socket.readyState === connection.socket.OPEN ? connection : undefined;
+      },
+      messageBytes: this.limits.messageBytes,
+      post: (connection, data) => this.deliver(connection as Connection, data),
+      remove: (connection) => this.closeConnection(connection as Connection, { statusCode: 1005, reason: "Connection deleted through the management API" }),
+    };
+    this.server = createServer(guardRequests((request, response) => handleManagementRequest(request, response, this.management), answerManagementError));
+    guardSockets(this.server);
+    this.server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.track(
+        this.handleUpgrade(request, socket, head).catch((error: unknown) => {
+          this.log(`[${this.model.name}] handshake failed: ${(error as Error)?.stack ?? String(error)}`);
+          refuse(socket, error instanceof TooManyRequestsError ? 429 : 500, error instanceof TooManyRequestsError ? "Too Many Requests" : "Internal server error");
+        }),
+      );
+    });
   }
 
   get domainName(): string {
@@ -88,12 +124,35 @@ export class LocalWebSocketApi {
     this.sweeper.unref();
   }
 
+  /**
+   * Stops as API Gateway does when a deployment goes away: no new handshakes, every open socket closed with 1001,
+   * and `$disconnect` run (and awaited) for each connection that `$connect` accepted, handshakes in flight included.
+   */
   async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
     clearInterval(this.sweeper);
-    for (const connection of this.connections.values()) connection.socket.terminate();
+    const listening = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.settle();
+    for (const connection of this.connections.values()) this.closeConnection(connection, { statusCode: 1001, reason: "Going away" });
+    await this.settle();
     this.wss.close();
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await listening;
+  }
+
+  /** Waits until no handshake, close or `$disconnect` is under way. */
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private hasStage(name: string): boolean {
+    return this.model.stages.some((stage) => stage.name === name);
   }
 
   private route(routeKey: string) {
@@ -119,7 +178,7 @@ export class LocalWebSocketApi {
     return fn;
   }
 
-  private requestContext(connection: Pick<Connection, "id" | "stage" | "connectedAt" | "sourceIp" | "userAgent" | "authorizer">, routeKey: string, eventType: string, extra: Record<string, unknown> = {}) {
+  private requestContext(connection: ConnectionDetails, routeKey: string, eventType: string, extra: Record<string, unknown> = {}) {
     const now = Date.now();
     const requestId = randomBytes(6).toString("base64url") + "=";
     return {
@@ -141,43 +200,44 @@ export class LocalWebSocketApi {
     };
   }
 
+  /**
+   * The handshake, in API Gateway's order: the upgrade's own form and the stage first (no function runs for a request
+   * that could never become a WebSocket), then the throttle, the API key, the authorizer and `$connect`. Once `$connect`
+   * has accepted, `$disconnect` runs exactly once, whatever the socket does meanwhile.
+   */
   private async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(request.url ?? "/", "http://localhost");
-    const stage = url.pathname.replace(/^\/+|\/+$/g, "");
-    if (!this.model.stages.some((candidate) => candidate.name === stage)) {
-      return refuse(socket, 403, "Forbidden");
-    }
-    const { headers, multiValueHeaders } = headersOf(request);
-    const query = queryOf(url);
-    const connection = {
+    const invalid = checkUpgrade(request);
+    if (invalid) return refuse(socket, invalid.status, invalid.message, invalid.headers);
+    if (this.stopping) return refuse(socket, 503, "Service Unavailable");
+    const target = parseRequestTarget(request.url);
+    const stage = target.path.replace(/^\/+|\/+$/g, "");
+    if (!this.hasStage(stage)) return refuse(socket, 403, "Forbidden");
+    const { headers, multiValueHeaders } = requestHeaders(request.rawHeaders);
+    const connection: ConnectionDetails = {
       id: randomBytes(12).toString("base64").slice(0, 15) + "=",
       stage,
       connectedAt: Date.now(),
+      lastActiveAt: Date.now(),
       sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1",
-      userAgent: headers["User-Agent"] ?? headers["user-agent"],
-      authorizer: undefined as Record<string, unknown> | undefined,
+      userAgent: headerValue(headers, "user-agent"),
     };
     const connectRoute = this.route("$connect");
-    if (connectRoute && !this.admit(stage, "$connect")) {
-      return refuse(socket, 429, "Too Many Requests");
-    }
+    if (connectRoute && !this.admit(stage, "$connect")) return refuse(socket, 429, "Too Many Requests");
 
     if (connectRoute?.apiKeyRequired) {
       const key = headerValue(headers, "x-api-key");
-      if (!key || !this.model.apiKeys.some((apiKey) => apiKey.value === key)) {
-        return refuse(socket, 403, "Forbidden");
-      }
+      if (!key || !this.model.apiKeys.some((apiKey) => apiKey.value === key)) return refuse(socket, 403, "Forbidden");
     }
 
     const base = {
       headers,
       multiValueHeaders,
-      ...(Object.keys(query.single).length > 0 ? { queryStringParameters: query.single, multiValueQueryStringParameters: query.multi } : {}),
+      ...(Object.keys(target.query.single).length > 0 ? { queryStringParameters: target.query.single, multiValueQueryStringParameters: target.query.multi } : {}),
     };
 
     if (connectRoute?.authorizationType === "CUSTOM" && this.model.authorizer) {
       const authorizer = this.model.authorizer;
-      const missing = authorizer.identitySources.some((source) => !identitySourceValue(source, headers, query.single));
+      const missing = authorizer.identitySources.some((source) => !identitySourceValue(source, headers, target.query));
       if (missing) return refuse(socket, 401, "Unauthorized");
       const started = performance.now();
       const result = await this.fn(authorizer.functionName).invoke({
@@ -188,13 +248,17 @@ export class LocalWebSocketApi {
         requestContext: this.requestContext(connection, "$connect", "CONNECT"),
       });
       if (!result.ok) {
-        return refuse(socket, result.error.errorMessage === "Unauthorized" ? 401 : 500, result.error.errorMessage === "Unauthorized" ? "Unauthorized" : "Internal server error");
+        const unauthorized = result.error.errorMessage === "Unauthorized";
+        return refuse(socket, unauthorized ? 401 : 500, unauthorized ? "Unauthorized" : "Internal server error");
       }
-      const response = result.result as { principalId?: string; policyDocument?: { Statement?: { Effect?: string }[] }; context?: Record<string, unknown> };
-      const allowed = response?.policyDocument?.Statement?.some((statement) => statement.Effect === "Allow") && !response.policyDocument.Statement.some((statement) => statement.Effect === "Deny");
+      const response = result.result as { principalId?: string; policyDocument?: { Statement?: { Effect?: string }[] }; context?: Record<string, unknown> } | null;
+      const statements = Array.isArray(response?.policyDocument?.Statement) ? response.policyDocument.Statement : [];
+      const allowed = statements.some((statement) => statement?.Effect === "Allow") && !statements.some((statement) => statement?.Effect === "Deny");
       if (!allowed) return refuse(socket, 403, "Forbidden");
-      connection.authorizer = { ...response.context, principalId: response.principalId, integrationLatency: Math.round(performance.now() - started) };
+      connection.authorizer = { ...response?.context, principalId: response?.principalId, integrationLatency: Math.round(performance.now() - started) };
     }
+    // A client that left while the authorizer ran gets no $connect: nothing would ever disconnect it.
+    if (isGone(socket) || this.stopping) return refuse(socket, 503, "Service Unavailable");
 
     if (connectRoute) {
       const result = await this.fn(connectRoute.functionName).invoke({
@@ -202,51 +266,74 @@ export class LocalWebSocketApi {
         isBase64Encoded: false,
         requestContext: this.requestContext(connection, "$connect", "CONNECT"),
       });
-      const status = result.ok ? Number((result.result as { statusCode?: number } | null)?.statusCode ?? 200) : 500;
+      const status = statusOf(result);
       if (status < 200 || status > 299) return refuse(socket, status, status === 500 ? "Internal server error" : "Connection refused");
     }
 
-    if (socket.destroyed) {
-      // The client gave up during $connect; as AWS does, $disconnect still runs for a connection $connect accepted.
-      void this.disconnected(connection, { statusCode: 1006, reason: "Client went away during the handshake" });
-      return;
+    let upgraded = false;
+    try {
+      if (!isGone(socket) && !this.stopping) {
+        // ws completes the upgrade synchronously, or destroys a socket that is no longer readable and writable.
+        this.wss.handleUpgrade(request, socket, head, (ws) => {
+          upgraded = true;
+          this.accept(ws, connection);
+        });
+      }
+    } finally {
+      if (!upgraded) {
+        socket.destroy();
+        // As AWS does, $disconnect still runs for a connection $connect accepted.
+        this.disconnected(connection, { statusCode: 1006, reason: this.stopping ? "Going away" : "Client went away during the handshake" });
+      }
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, connection));
   }
 
-  private accept(socket: WebSocket, details: Omit<Connection, "socket" | "lastActiveAt">): void {
+  private accept(socket: WebSocket, details: ConnectionDetails): void {
     limitFrames(socket, this.limits.frameBytes);
-    const connection: Connection = { ...details, socket, lastActiveAt: Date.now() };
+    const connection: Connection = {
+      ...details,
+      socket,
+      lastActiveAt: Date.now(),
+      admission: new TokenBucket(this.limits.connectionMessageRate, this.limits.connectionMessageBurst),
+    };
     this.connections.set(connection.id, connection);
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       connection.lastActiveAt = Date.now();
-      void this.handleMessage(connection, data, isBinary);
+      if (isBinary) {
+        // API Gateway does not take binary frames: it closes with 1003, whatever the integration's content handling.
+        this.closeConnection(connection, { statusCode: 1003, reason: "Binary frames are not supported" });
+        return;
+      }
+      this.handleMessage(connection, data).catch((error: unknown) => {
+        this.log(`[${this.model.name}] message failed: ${(error as Error)?.stack ?? String(error)}`);
+      });
     });
     socket.on("close", (code: number, reason: Buffer) => {
+      clearTimeout(connection.closeTimer);
       this.connections.delete(connection.id);
-      const closing = connection.closing ?? { statusCode: code, reason: reason.toString("utf8") };
-      void this.disconnected(connection, closing);
+      this.disconnected(connection, connection.closing ?? { statusCode: code, reason: reason.toString("utf8") });
     });
     socket.on("error", () => undefined);
   }
 
-  private async handleMessage(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
-    const body = isBinary ? data.toString("base64") : data.toString("utf8");
-    const routeKey = selectRoute(this.model.routeSelectionExpression, isBinary ? "" : body, this.routeKeys);
+  private async handleMessage(connection: Connection, data: Buffer): Promise<void> {
+    const body = data.toString("utf8");
+    const routeKey = selectRoute(this.model.routeSelectionExpression, body, this.routeKeys);
     const requestContext = this.requestContext(connection, routeKey ?? "$default", "MESSAGE", { messageId: randomBytes(6).toString("base64url") + "=" });
     if (!routeKey) {
       return this.sendGatewayMessage(connection, "Forbidden", requestContext.requestId);
     }
-    if (!this.admit(connection.stage, routeKey)) {
+    if (!connection.admission.take() || !this.admit(connection.stage, routeKey)) {
       return this.sendGatewayMessage(connection, "Too Many Requests", requestContext.requestId);
     }
     const route = this.route(routeKey)!;
     let result;
     try {
-      result = await this.fn(route.functionName).invoke({ requestContext, body, isBase64Encoded: isBinary });
+      result = await this.fn(route.functionName).invoke({ requestContext, body, isBase64Encoded: false });
     } catch (error) {
-      this.log(`[${this.model.name}] ${routeKey} throttled: ${(error as Error).message}`);
-      return this.sendGatewayMessage(connection, "Too Many Requests", requestContext.requestId);
+      const throttled = error instanceof TooManyRequestsError;
+      this.log(`[${this.model.name}] ${routeKey} ${throttled ? "throttled" : "failed"}: ${(error as Error).message}`);
+      return this.sendGatewayMessage(connection, throttled ? "Too Many Requests" : "Internal server error", requestContext.requestId);
     }
     if (!result.ok) {
       this.log(`[${this.model.name}] ${routeKey} failed: ${result.error.errorType}: ${result.error.errorMessage}`);
@@ -255,121 +342,92 @@ export class LocalWebSocketApi {
   }
 
   private sendGatewayMessage(connection: Connection, message: string, requestId: string): void {
-    if (connection.socket.readyState === connection.socket.OPEN) {
-      connection.socket.send(JSON.stringify({ message, connectionId: connection.id, requestId }));
+    if (connection.socket.readyState === connection.socket.OPEN && !connection.closing) {
+      this.deliver(connection, Buffer.from(JSON.stringify({ message, connectionId: connection.id, requestId })));
     }
   }
 
-  private async disconnected(connection: Omit<Connection, "socket" | "lastActiveAt">, closing: { statusCode: number; reason: string }): Promise<void> {
+  /**
+   * Sends one text frame, unless the client has left more than the send buffer's bound unread: then it is closed as
+   * a slow consumer (1008), as a connection that cannot keep up would be, and is gone for every later post.
+   */
+  private deliver(connection: Connection, data: Buffer): boolean {
+    if (connection.socket.bufferedAmount + data.length > this.limits.sendBufferBytes) {
+      this.log(`[${this.model.name}] connection ${connection.id} closed as a slow consumer: ${connection.socket.bufferedAmount} bytes unread`);
+      this.closeConnection(connection, { statusCode: 1008, reason: "Slow consumer" });
+      return false;
+    }
+    connection.lastActiveAt = Date.now();
+    // Sent as a text frame, as API Gateway does, without decoding and re-encoding the bytes.
+    connection.socket.send(data, { binary: false });
+    return true;
+  }
+
+  /** Starts a close; a client that does not answer the close frame within the grace period is dropped. */
+  private closeConnection(connection: Connection, closing: Closing): void {
+    if (connection.closing) return;
+    connection.closing = closing;
+    const closed = new Promise<void>((resolve) => connection.socket.once("close", () => resolve()));
+    this.track(closed);
+    connection.closeTimer = setTimeout(() => connection.socket.terminate(), this.limits.closeGraceMs).unref();
+    // A slow consumer's buffer is released at once; its close frame would wait behind everything it did not read.
+    if (closing.statusCode === 1008) connection.socket.terminate();
+    else connection.socket.close(closing.statusCode === 1005 ? undefined : closing.statusCode, closing.statusCode === 1005 ? undefined : closing.reason);
+  }
+
+  private disconnected(connection: ConnectionDetails, closing: Closing): void {
     const route = this.route("$disconnect");
     if (!route) return;
-    const result = await this.fn(route.functionName).invoke({
-      headers: { Host: this.domainName, "x-api-key": "", "X-Forwarded-For": connection.sourceIp },
-      isBase64Encoded: false,
-      requestContext: this.requestContext(connection, "$disconnect", "DISCONNECT", {
-        disconnectStatusCode: closing.statusCode,
-        disconnectReason: closing.reason,
-      }),
-    }).catch((error: Error) => ({ ok: false as const, error: { errorType: "Throttled", errorMessage: error.message }, durationMs: 0 }));
-    if (!result.ok) this.log(`[${this.model.name}] $disconnect failed: ${result.error.errorMessage}`);
+    const run = async () => {
+      const result = await this.fn(route.functionName)
+        .invoke({
+          headers: { Host: this.domainName, "x-api-key": "", "X-Forwarded-For": connection.sourceIp },
+          isBase64Encoded: false,
+          requestContext: this.requestContext(connection, "$disconnect", "DISCONNECT", {
+            disconnectStatusCode: closing.statusCode,
+            disconnectReason: closing.reason,
+          }),
+        })
+        .catch((error: Error) => ({ ok: false as const, error: { errorType: "Throttled", errorMessage: error.message }, durationMs: 0 }));
+      if (!result.ok) this.log(`[${this.model.name}] $disconnect failed: ${result.error.errorMessage}`);
+    };
+    this.track(run());
   }
 
   private closeIdle(): void {
     const now = Date.now();
     for (const connection of this.connections.values()) {
-      if (now - connection.lastActiveAt > this.limits.idleTimeoutMs) {
-        connection.closing = { statusCode: 1001, reason: "Going away" };
-        connection.socket.close(1001, "Going away");
-      } else if (now - connection.connectedAt > this.limits.maxConnectionMs) {
-        connection.closing = { statusCode: 1001, reason: "Going away" };
-        connection.socket.close(1001, "Going away");
+      if (now - connection.lastActiveAt > this.limits.idleTimeoutMs || now - connection.connectedAt > this.limits.maxConnectionMs) {
+        this.closeConnection(connection, { statusCode: 1001, reason: "Going away" });
       }
     }
   }
+}
 
-  /** `POST`, `GET` and `DELETE` `/{stage}/@connections/{id}`, as the API Gateway management API answers them. */
-  private async handleManagement(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const match = /^\/([^/]+)\/(?:@|%40)connections\/([^/?]+)$/.exec(request.url?.split("?")[0] ?? "");
-    if (!match || !this.model.stages.some((stage) => stage.name === match[1])) {
-      return sendJson(response, 404, { message: "Not Found" });
-    }
-    const connectionId = decodeURIComponent(match[2]);
-    const connection = this.connections.get(connectionId);
-    const { bytes: body, size } = await readCappedBody(request, this.limits.messageBytes);
-    if (!connection || connection.socket.readyState !== connection.socket.OPEN) {
-      return sendJson(response, 410, { __type: "GoneException", message: `Connection ${connectionId} is gone` }, { "x-amzn-ErrorType": "GoneException" });
-    }
-    switch (request.method) {
-      case "POST":
-        if (size > this.limits.messageBytes) {
-          return sendJson(response, 413, { __type: "PayloadTooLargeException", message: `Payload of ${size} bytes is over the ${this.limits.messageBytes}-byte limit` }, { "x-amzn-ErrorType": "PayloadTooLargeException" });
-        }
-        connection.lastActiveAt = Date.now();
-        // Sent as a text frame, as API Gateway does, without decoding and re-encoding the bytes.
-        connection.socket.send(body, { binary: false });
-        response.writeHead(200).end();
-        return;
-      case "GET":
-        return sendJson(response, 200, {
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, ...(connection.userAgent ? { UserAgent: connection.userAgent } : {}) },
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-        });
-      case "DELETE":
-        connection.closing = { statusCode: 1005, reason: "Connection deleted through the management API" };
-        connection.socket.close();
-        response.writeHead(204).end();
-        return;
-      default:
-        return sendJson(response, 405, { message: `Method ${request.method} is not supported on @connections` });
-    }
+/** Whether the client can no longer be answered: reset, or half-closed by a client that gave up. */
+function isGone(socket: Duplex): boolean {
+  return socket.destroyed || !socket.readable || !socket.writable;
+}
+
+function statusOf(result: InvokeResult): number {
+  if (!result.ok) return 500;
+  const status = Number((result.result as { statusCode?: unknown } | null)?.statusCode ?? 200);
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500;
+}
+
+function refuse(socket: Duplex, status: number, message: string, headers?: Record<string, string>): void {
+  if (isGone(socket)) {
+    socket.destroy();
+    return;
   }
+  socket.end(rawResponse(status, { message }, headers));
 }
 
-function refuse(socket: Duplex, status: number, message: string): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify({ message });
-  socket.end(
-    `HTTP/1.1 ${status} ${statusText(status)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-amzn-RequestId: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-function statusText(status: number): string {
-  return ({ 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error" } as Record<number, string>)[status] ?? "Error";
-}
-
-function headersOf(request: IncomingMessage): { headers: Headers; multiValueHeaders: Record<string, string[]> } {
-  const headers: Headers = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let index = 0; index < request.rawHeaders.length; index += 2) {
-    const name = request.rawHeaders[index];
-    const value = request.rawHeaders[index + 1];
-    headers[name] ??= value;
-    (multiValueHeaders[name] ??= []).push(value);
-  }
-  return { headers, multiValueHeaders };
-}
-
-function headerValue(headers: Headers, name: string): string | undefined {
-  const entry = Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase());
-  return entry?.[1];
-}
-
-function queryOf(url: URL): { single: Record<string, string>; multi: Record<string, string[]> } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) {
-    single[key] = value;
-    (multi[key] ??= []).push(value);
-  }
-  return { single, multi };
-}
-
-function identitySourceValue(source: string, headers: Headers, query: Record<string, string>): string | undefined {
+function identitySourceValue(source: string, headers: SafeRecord<string>, query: QueryParameters): string | undefined {
   const header = /^route\.request\.header\.(.+)$/.exec(source)?.[1];
   if (header) return headerValue(headers, header) || undefined;
   const parameter = /^route\.request\.querystring\.(.+)$/.exec(source)?.[1];
-  if (parameter) return query[parameter] || undefined;
+  if (parameter) return (Object.hasOwn(query.single, parameter) ? query.single[parameter] : undefined) || undefined;
   return undefined;
 }
 
@@ -379,7 +437,3 @@ function formatRequestTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
-}
