@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
-import { startRuntime, writeEndpoints, type Endpoints } from "./runtime";
+import { startRuntime, writeEndpoints, type Endpoints, type LocalRuntime } from "./runtime";
 
 const USAGE = `Usage: npm start -- [--stacks a,b] [--port N] [--data DIR] [--ttl-sweep S]
 
@@ -62,28 +62,14 @@ async function main(): Promise<void> {
     throw new Error(`--ttl-sweep must be at least 1 second, got "${values["ttl-sweep"]}"`);
   }
   const projectRoot = process.cwd();
-  console.log("Starting the local runtime from cdktf.out ...");
-  const runtime = await startRuntime({
-    outDir: join(projectRoot, "cdktf.out"),
-    stacks: values.stacks?.split(",").map((id) => id.trim()).filter(Boolean),
-    port,
-    dataDir: values.data,
-    ttlSweepSeconds,
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
-  });
-  const notEmulated = Object.entries(runtime.notEmulated).map(([type, count]) => `${type} (${count})`);
-  if (notEmulated.length > 0) {
-    console.warn(`Warning: not emulated locally, so without effect here: ${notEmulated.join(", ")}`);
-  }
-  const file = writeEndpoints(join(projectRoot, ".local"), runtime.endpoints);
-  console.log(`\n${describeEndpoints(runtime.endpoints)}\n`);
-  console.log(`Tokens: POST ${runtime.endpoints.services.auth}/token {"userPoolId": "...", "username": "alice"}`);
-  console.log(`Endpoints written to ${relative(projectRoot, file)}. Ready in ${Math.round(performance.now())} ms from process start; Ctrl-C stops.`);
-
-  let stopping = false;
+  // Signals are taken from the start: one that comes while the runtime starts stops it as soon as it is up.
+  let runtime: LocalRuntime | undefined;
+  let signalled: string | undefined;
+  let stopped = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    signalled ??= signal;
+    if (!runtime || stopped) return;
+    stopped = true;
     console.log(`\n${signal}: stopping ...`);
     await runtime.close();
     console.log("Stopped");
@@ -91,6 +77,31 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  console.log("Starting the local runtime from cdktf.out ...");
+  const started = await startRuntime({
+    outDir: join(projectRoot, "cdktf.out"),
+    stacks: values.stacks?.split(",").map((id) => id.trim()).filter(Boolean),
+    port,
+    dataDir: values.data,
+    ttlSweepSeconds,
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+  });
+  const notEmulated = Object.entries(started.notEmulated).map(([type, count]) => `${type} (${count})`);
+  if (notEmulated.length > 0) {
+    console.warn(`Warning: not emulated locally, so without effect here: ${notEmulated.join(", ")}`);
+  }
+  const file = writeEndpoints(join(projectRoot, ".local"), started.endpoints);
+  console.log(`\n${describeEndpoints(started.endpoints)}\n`);
+  console.log(`Tokens: POST ${started.endpoints.services.auth}/token {"userPoolId": "...", "username": "alice"}`);
+  console.log(`Endpoints written to ${relative(projectRoot, file)}. Ready in ${Math.round(performance.now())} ms from process start; Ctrl-C stops.`);
+
+  // The last line of defence: every front door guards its own failures, and one that still escapes is logged loudly
+  // instead of taking every stack's services down with it.
+  process.on("uncaughtException", (error) => console.error(`[runtime] internal error (please report it): ${error.stack ?? error.message}`));
+  process.on("unhandledRejection", (reason) => console.error(`[runtime] internal error (please report it): ${(reason as Error)?.stack ?? String(reason)}`));
+  runtime = started;
+  if (signalled) await stop(signalled);
 }
 
 main().catch((error: Error) => {

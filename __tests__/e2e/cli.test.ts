@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json";
 import { RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
+import { LOCAL_CREDENTIALS } from "../../local/services/credentials";
+import { rawRequest, statusOf, upgradeRequest } from "../local/support";
 import { prepareVoiceProject } from "./support";
 
 interface RunningCli {
@@ -112,4 +116,87 @@ describe("npm start's runtime process", () => {
     expect(start).toBe(`npm run synth && ${command}`);
     expect(local).toBe(command);
   });
+
+  it("does keep running and serving handshakes after each request that used to stop it", async () => {
+    // prepare
+    const cli = runCli(root);
+    await waitForOutput(cli, "Ready in");
+    const { voice, services, port, stage } = readEndpoints();
+    const withKey = `x-api-key: ${voice.websocket.apiKey}\r\n`;
+    const reproductions = [
+      upgradeRequest(`/${stage}?constructor=1`),
+      upgradeRequest(`/${stage}?__proto__=1`),
+      upgradeRequest(`/${stage}?toString=x`),
+      upgradeRequest(`/${stage}`, "constructor: 1\r\n"),
+      upgradeRequest(`/${stage}`, "__proto__: 1\r\n"),
+      upgradeRequest("//"),
+      `GET /${stage}/@connections/% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      `POST /${stage}/@connections/%E0%A4%A HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    ];
+    // act
+    const statuses = [];
+    for (const request of reproductions) statuses.push(statusOf(await rawRequest(port, request)));
+    await rawRequest(port, `POST /${stage}/@connections/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc`, { closeAfterMs: 20 });
+    await rawRequest(port, upgradeRequest(`/${stage}?token=forged`, withKey), { resetAfterMs: 0 });
+    const token = await tokenOf(services.auth, voice.userPools.players.id, "survivor");
+    const handshake = statusOf(await rawRequest(port, upgradeRequest(`/${stage}?token=${token}`, withKey), { closeAfterMs: 500 }));
+    const alive = cli.child.exitCode === null;
+    cli.child.kill("SIGTERM");
+    const code = await cli.exited;
+    // assess
+    expect(statuses).toEqual([403, 403, 403, 403, 403, 403, 400, 400]);
+    expect(alive).toBe(true);
+    expect(handshake).toBe(101);
+    expect(code).toBe(0);
+    expect(cli.output()).not.toContain("internal error");
+  });
+
+  it("does close connected clients with 1001, run $disconnect for each and release the data folder on SIGTERM", async () => {
+    // prepare
+    const data = mkdtempSync(join(tmpdir(), "cli-data-"));
+    const cli = runCli(root, ["--data", data]);
+    await waitForOutput(cli, "Ready in");
+    const { voice, services } = readEndpoints();
+    const sockets = await Promise.all(
+      ["ann", "ben", "cat"].map(async (username) => {
+        const token = await tokenOf(services.auth, voice.userPools.players.id, username);
+        const socket = new WebSocket(`${voice.websocket.url}?channel=stopping&token=${token}`, { headers: { "x-api-key": voice.websocket.apiKey } });
+        await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+        return socket;
+      }),
+    );
+    const codes = sockets.map((socket) => new Promise<number>((resolve) => socket.once("close", (closeCode) => resolve(closeCode))));
+    // act
+    cli.child.kill("SIGTERM");
+    const code = await cli.exited;
+    const lockLeft = existsSync(join(data, "runtime.lock"));
+    // then the same folder again: the connection records that $disconnect removed are gone for good
+    const again = runCli(root, ["--data", data]);
+    await waitForOutput(again, "Ready in");
+    const dynamodb = new DynamoDBClient({ endpoint: readEndpoints().services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const records = await dynamodb.send(new ScanCommand({ TableName: voice.tables.connections }));
+    dynamodb.destroy();
+    again.child.kill("SIGTERM");
+    await again.exited;
+    rmSync(data, { recursive: true, force: true });
+    // assess
+    expect(code).toBe(0);
+    await expect(Promise.all(codes)).resolves.toEqual([1001, 1001, 1001]);
+    expect(cli.output().match(/"message":"Disconnected"/g)).toHaveLength(3);
+    expect(cli.output()).toContain("Stopped");
+    expect(lockLeft).toBe(false);
+    expect(records.Items).toEqual([]);
+  });
 });
+
+function readEndpoints() {
+  const endpoints = JSON.parse(readFileSync(join(root, ".local", "endpoints.json"), "utf8"));
+  const voice = endpoints.stacks["game-voice"];
+  const url = new URL(voice.websocket.url);
+  return { voice, services: endpoints.services, port: Number(url.port), stage: url.pathname.slice(1) };
+}
+
+async function tokenOf(auth: string, userPoolId: string, username: string): Promise<string> {
+  const response = await fetch(`${auth}/token`, { method: "POST", body: JSON.stringify({ userPoolId, username }) });
+  return ((await response.json()) as { idToken: string }).idToken;
+}
