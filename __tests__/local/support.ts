@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect as connectTcp, type Socket } from "node:net";
 import { join } from "node:path";
+import fc from "fast-check";
 import WebSocket from "ws";
 import type { FunctionModel } from "../../local/model/stack-model";
 
@@ -69,4 +70,45 @@ export async function eventually(check: () => boolean, what: string, timeoutMs =
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Requests a hostile client could send to any local front door: odd request lines and targets, header names that are
+ * Object.prototype members, bad percent-escapes, lying Content-Lengths, bodies cut short and connections reset.
+ */
+export function hostileRequest(paths: readonly string[]): fc.Arbitrary<{ bytes: Buffer; options: RawOptions }> {
+  const token = fc.stringMatching(/^[!-~]{0,12}$/);
+  const headerName = fc.oneof(
+    fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "x-api-key", "Authorization", "X-Amz-Target", "Sec-WebSocket-Key", "Upgrade", "Content-Length", "Transfer-Encoding"),
+    fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/),
+  );
+  const headerValue = fc.oneof(token, fc.string({ maxLength: 40 }), fc.constantFrom("websocket", "13", "-1", "99999999999999999999", "chunked", "AWSEvents.PutEvents", "AWSEvents.__proto__"));
+  const queryPart = fc.oneof(fc.constantFrom("__proto__=1", "constructor", "toString=x", "token=good", "%", "%E0%A4%A", "=", "&&", "a=%zz"), fc.stringMatching(/^[!-~]{0,16}$/));
+  const path = fc.oneof(fc.constantFrom(...paths), fc.stringMatching(/^\/[!-~]{0,24}$/));
+  const method = fc.constantFrom("GET", "POST", "DELETE", "PUT", "OPTIONS", "HEAD", "PATCH", "CONNECT", "G\u00e9T", "");
+  const body = fc.oneof(
+    fc.constant(""),
+    fc.string({ maxLength: 64 }),
+    fc.constantFrom("{", "[]", "null", '{"__proto__":{"x":1}}', '{"constructor":1}', '{"Entries":"x"}', '{"userPoolId":{},"username":[]}'),
+    fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
+  );
+  return fc
+    .record({
+      method,
+      path,
+      query: fc.array(queryPart, { maxLength: 4 }),
+      upgrade: fc.boolean(),
+      headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
+      body,
+      ending: fc.constantFrom("whole", "reset", "cut"),
+    })
+    .map((input) => {
+      const target = input.query.length > 0 ? `${input.path}?${input.query.join("&")}` : input.path;
+      const head = input.upgrade ? upgradeRequest(target).replace(/^GET/, input.method).replace(/\r\n$/, "") : `${input.method} ${target} HTTP/1.1\r\nHost: x\r\n`;
+      const lines = input.headers.map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, " ")}\r\n`).join("");
+      const text = `${head}${lines}Content-Length: ${Buffer.byteLength(input.body, "latin1")}\r\n\r\n${input.body}`;
+      const bytes = Buffer.from(input.ending === "cut" ? text.slice(0, Math.max(1, text.length - 3)) : text, "latin1");
+      const options: RawOptions = input.ending === "reset" ? { resetAfterMs: 0 } : input.ending === "cut" ? { closeAfterMs: 5 } : { timeoutMs: 100 };
+      return { bytes, options };
+    });
 }

@@ -10,7 +10,7 @@ import { LocalFunction } from "../../local/functions/function-host";
 import { LocalWebSocketApi } from "../../local/apigateway/websocket-api";
 import type { WebSocketApiModel } from "../../local/model/stack-model";
 import { LOCAL_CREDENTIALS } from "../../local/services/credentials";
-import { eventually, functionModel, openSocket, rawRequest, statusOf, upgradeRequest } from "./support";
+import { eventually, functionModel, hostileRequest, openSocket, rawRequest, statusOf, upgradeRequest } from "./support";
 
 const root = mkdtempSync(join(tmpdir(), "ws-hardening-"));
 
@@ -249,30 +249,10 @@ describe("local WebSocket gateway facing hostile requests", () => {
   });
 
   it("does keep serving handshakes whatever request line, headers, query or management request a client sends", async () => {
-    const token = fc.stringMatching(/^[!-~]{0,12}$/);
-    const headerName = fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "x-api-key", "Authorization", "Sec-WebSocket-Key", "Upgrade", "Content-Length", "Transfer-Encoding"), fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/));
-    const headerValue = fc.oneof(token, fc.string({ maxLength: 40 }), fc.constantFrom("websocket", "13", "-1", "99999999999999999999", "chunked"));
-    const queryPart = fc.oneof(fc.constantFrom("__proto__=1", "constructor", "toString=x", "token=good", "%", "%E0%A4%A", "=", "&&", "a=%zz"), fc.stringMatching(/^[!-~]{0,16}$/));
-    const path = fc.oneof(fc.constantFrom("//", "/", "*", "/live", "/live/", "/live/@connections/", "/live/@connections/%", "/live/%40connections/%E0%A4%A", "http://x/live", "/live/@connections/a/b"), fc.stringMatching(/^\/[!-~]{0,24}$/));
-    const method = fc.constantFrom("GET", "POST", "DELETE", "PUT", "OPTIONS", "HEAD", "PATCH", "CONNECT", "G\u00e9T", "");
-    const body = fc.oneof(fc.constant(""), fc.string({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString("latin1")));
-    const request = fc.record({
-      method,
-      path,
-      query: fc.array(queryPart, { maxLength: 4 }),
-      upgrade: fc.boolean(),
-      headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
-      body,
-      ending: fc.constantFrom("whole", "reset", "cut"),
-    });
+    const paths = ["//", "/", "*", "/live", "/live/", "/live/@connections/", "/live/@connections/%", "/live/%40connections/%E0%A4%A", "http://x/live", "/live/@connections/a/b"];
     await fc.assert(
-      fc.asyncProperty(request, async (input) => {
-        const target = input.query.length > 0 ? `${input.path}?${input.query.join("&")}` : input.path;
-        const head = input.upgrade ? upgradeRequest(target).replace(/^GET/, input.method).replace(/\r\n$/, "") : `${input.method} ${target} HTTP/1.1\r\nHost: x\r\n`;
-        const lines = input.headers.map(([name, value]) => `${name}: ${value.replace(/[\r\n]/g, " ")}\r\n`).join("");
-        const text = `${head}${lines}Content-Length: ${Buffer.byteLength(input.body, "latin1")}\r\n\r\n${input.body}`;
-        const options = input.ending === "reset" ? { resetAfterMs: 0 } : input.ending === "cut" ? { closeAfterMs: 5 } : { timeoutMs: 100 };
-        await rawRequest(port, Buffer.from(text.slice(0, input.ending === "cut" ? Math.max(1, text.length - 3) : undefined), "latin1"), options);
+      fc.asyncProperty(hostileRequest(paths), async ({ bytes, options }) => {
+        await rawRequest(port, bytes, options);
         await assertServes();
       }),
       { numRuns: 300 },

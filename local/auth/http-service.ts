@@ -6,7 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listen, readCappedBody } from "../services/http-listener";
+import { parseRequestTarget } from "../protocol/http-request";
+import { guardRequests, listen, readCappedBody } from "../services/http-listener";
 import { CognitoError, invalidParameter, resourceNotFound, serialization } from "./errors";
 import type { LocalUserPools, MintTokensInput } from "./user-pools";
 
@@ -41,9 +42,12 @@ const TOKEN_FIELDS = {
 
 export async function startAuthService(pools: LocalUserPools, options: AuthServiceOptions = {}): Promise<AuthService> {
   const settings = { region: options.region, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 };
-  const server = createServer((request, response) => {
-    void handle(pools, request, settings).then((reply) => send(response, reply));
-  });
+  const server = createServer(
+    guardRequests(
+      async (request, response) => send(response, await handle(pools, request, settings)),
+      (response, error) => send(response, errorReply(error)),
+    ),
+  );
   return listen(server, options.port, options.host);
 }
 
@@ -61,7 +65,7 @@ interface Reply {
 async function handle(pools: LocalUserPools, request: IncomingMessage, settings: Settings): Promise<Reply> {
   try {
     const method = request.method ?? "GET";
-    const path = new URL(request.url ?? "/", "http://local").pathname;
+    const { path } = parseRequestTarget(request.url);
     if (path === "/token") {
       allowMethods(method, path, ["POST"]);
       const input = parseTokenRequest(await readBody(request, settings.maxBodyBytes));

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { listen, readCappedBody } from "../services/http-listener";
+import { guardRequests, listen, readCappedBody } from "../services/http-listener";
 import { EventBridgeError } from "./errors";
 import type { LocalEventBridge } from "./event-bus";
 import { InvalidEventPatternError } from "./event-pattern";
@@ -31,9 +31,18 @@ export async function startEventBridgeService(
   options: EventBridgeServiceOptions = {}
 ): Promise<EventBridgeService> {
   const maxBodyBytes = options.maxBodyBytes ?? 2 * 1024 * 1024;
-  const server = createServer((request, response) => {
-    void handle(engine, request, maxBodyBytes).then(({ status, body }) => send(response, status, body));
-  });
+  const server = createServer(
+    guardRequests(
+      async (request, response) => {
+        const { status, body } = await handle(engine, request, maxBodyBytes);
+        send(response, status, body);
+      },
+      (response, error) => {
+        const { status, body } = errorReply(error);
+        send(response, status, body);
+      },
+    ),
+  );
   return listen(server, options.port, options.host);
 }
 
