@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import S3rver from "s3rver";
 import type { BucketModel } from "../model/stack-model";
+import { replaceContinuationTokens } from "./s3-continuation";
 
 export interface LocalS3 {
   url: string;
@@ -12,6 +13,7 @@ export interface LocalS3 {
 export async function startS3(options: { port?: number; dataDir?: string; buckets: BucketModel[] }): Promise<LocalS3> {
   const directory = options.dataDir ?? mkdtempSync(`${tmpdir()}/local-s3-`);
   mkdirSync(directory, { recursive: true });
+  replaceContinuationTokens();
   const server = new S3rver({
     port: options.port ?? 0,
     address: "127.0.0.1",

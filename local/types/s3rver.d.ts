@@ -14,3 +14,16 @@ declare module "s3rver" {
     close(): Promise<void>;
   }
 }
+
+declare module "s3rver/lib/controllers/bucket.js" {
+  /** The bucket operations the router calls, looked up on this object at each request. */
+  const controller: { getBucket(ctx: unknown): Promise<void> };
+  export default controller;
+}
+
+declare module "s3rver/lib/models/error.js" {
+  /** The error s3rver answers as an S3 XML error with the code's status. */
+  export default class S3Error extends Error {
+    constructor(code: string, message: string, detail?: Record<string, unknown>);
+  }
+}
