@@ -1,9 +1,9 @@
 import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AuthorizerResult, WebSocketAuthorizerEvent } from "../../functions/cognito-authorizer/index";
-import { setBaseEnvironment } from "./support";
+import { setBaseEnvironment, tokenClaimsArbitrary, wellFormedClaims } from "./support";
 
 const USER_POOL_ID = "us-east-1_TestPool1";
 const CLIENT_ID = "game-client-id";
@@ -82,6 +82,10 @@ beforeAll(async () => {
   ({ handler, tokenFrom } = await import("../../functions/cognito-authorizer/index"));
   expect(spy).toHaveBeenCalledWith({ userPoolId: USER_POOL_ID, clientId: CLIENT_ID, tokenUse: null });
   spy.mockRestore();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 describe("cognito-authorizer handler", () => {
@@ -172,6 +176,58 @@ describe("cognito-authorizer handler", () => {
     // assess: refused, and for the reason named, not because a JWKS could not be fetched
     await expect(outcome).rejects.toThrow(/^Unauthorized$/);
     await expect(verifier.verify(text)).rejects.toThrow(reason);
+  });
+
+  it.each([
+    ["it has no exp", () => jwt(idClaims({ exp: undefined }))],
+    ["its iat is a year in the future", () => jwt(idClaims({ iat: nowSeconds() + 365 * 24 * 3600, exp: nowSeconds() + 366 * 24 * 3600 }))],
+    ["its cognito:username is a number", () => jwt(idClaims({ "cognito:username": 42 }))],
+    ["its cognito:username is an object", () => jwt(idClaims({ "cognito:username": { name: "admin" } }))],
+    ["its cognito:username is empty", () => jwt(idClaims({ "cognito:username": "" }))],
+    ["it is an access token whose username is a number", () => jwt(accessClaims({ username: 7 }))],
+    ["it names no username", () => jwt(idClaims({ "cognito:username": undefined }))],
+    ["it has no sub", () => jwt(idClaims({ sub: undefined }))],
+  ])("does throw Unauthorized when the pool signed the token but %s", async (_name, token) => {
+    // prepare
+    const text = token();
+    const event = bearer(text);
+    // act
+    const outcome = handler(event);
+    // assess: refused by the claim checks, since aws-jwt-verify alone accepts the token
+    await expect(outcome).rejects.toThrow(/^Unauthorized$/);
+    await expect(verifier.verify(text)).resolves.toBeDefined();
+  });
+
+  it("does allow the connection when the token's iat is a minute ahead of this clock", async () => {
+    // prepare
+    const event = bearer(jwt(idClaims({ iat: nowSeconds() + 60 })));
+    // act
+    const result = await handler(event);
+    // assess
+    expect(result.context).toEqual({ userId: "8f1c-alice-sub", username: "alice" });
+  });
+
+  it("does allow only well-formed claims and answer nothing but Unauthorized otherwise when signed claims hold any JSON values", async () => {
+    // prepare: one fixed clock, so claims on either side of a bound are judged as the oracle judges them
+    const now = nowSeconds();
+    vi.useFakeTimers({ toFake: ["Date"], now: now * 1000 });
+    await fc.assert(
+      fc.asyncProperty(tokenClaimsArbitrary(now), async (claims) => {
+        const signed = { ...idClaims(), ...claims };
+        // act
+        const outcome = await handler(bearer(jwt(signed))).then(
+          (result) => result.context,
+          (error: Error) => error.message,
+        );
+        // assess
+        if (wellFormedClaims(signed, now)) {
+          expect(outcome).toEqual({ userId: signed.sub, username: signed["cognito:username"] ?? signed.username });
+        } else {
+          expect(outcome).toBe("Unauthorized");
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("does refuse with Unauthorized and nothing else when given any token text", async () => {

@@ -10,6 +10,8 @@ import {
   type ServiceOutputTypes,
 } from "@aws-sdk/client-apigatewaymanagementapi";
 import type { mockClient } from "aws-sdk-client-mock";
+import fc from "fast-check";
+import { ISSUED_AT_SKEW_SECONDS } from "../../functions/shared/token-claims";
 import type { WebSocketEvent } from "../../functions/shared/websocket-event";
 
 /** Region, dummy credentials and silent Powertools, so no test reaches AWS or floods the output. */
@@ -93,4 +95,53 @@ export function objectBody(bytes: Uint8Array): { transformToByteArray: () => Pro
 /** Base64 of `length` bytes of a recognisable pattern. */
 export function base64Of(length: number): string {
   return Buffer.from(Uint8Array.from({ length }, (_, index) => index % 251)).toString("base64");
+}
+
+const YEAR_SECONDS = 365 * 24 * 3600;
+
+/** A claim value: absent, any JSON value at all, or (more often) one of the kind a well-formed token has. */
+function claimValue(plausible: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+  return fc.option(fc.oneof({ weight: 3, arbitrary: plausible }, { weight: 1, arbitrary: fc.jsonValue() }), { nil: undefined, freq: 10 });
+}
+
+/** A time `bound` seconds from `now` give or take 5, or (more often) well on the `inside` side of it, or up to two years beyond. */
+function timeAround(now: number, bound: number, inside: 1 | -1): fc.Arbitrary<number> {
+  const distance = fc.integer({ min: 6, max: 2 * YEAR_SECONDS });
+  return fc
+    .oneof(
+      { weight: 1, arbitrary: fc.integer({ min: bound - 5, max: bound + 5 }) },
+      { weight: 3, arbitrary: distance.map((away) => bound + inside * away) },
+      { weight: 1, arbitrary: distance.map((away) => bound - inside * away) },
+    )
+    .map((offset) => now + offset);
+}
+
+/** The claims that the token checks read, each absent, any JSON value, or plausible; about one in eight is well formed. */
+export function tokenClaimsArbitrary(now: number): fc.Arbitrary<Record<string, unknown>> {
+  const name = fc.string({ minLength: 1, maxLength: 3 });
+  return fc.record({
+    exp: claimValue(timeAround(now, 0, 1)),
+    iat: claimValue(timeAround(now, ISSUED_AT_SKEW_SECONDS, -1)),
+    sub: claimValue(name),
+    "cognito:username": claimValue(name),
+    username: claimValue(name),
+  });
+}
+
+/** What the token checks must accept, written independently of them: the oracle of the property tests. */
+export function wellFormedClaims(claims: Record<string, unknown>, now: number): boolean {
+  const { exp, iat, sub } = claims;
+  const username = claims["cognito:username"] !== undefined ? claims["cognito:username"] : claims.username;
+  return (
+    typeof exp === "number" &&
+    Number.isFinite(exp) &&
+    exp >= now &&
+    typeof iat === "number" &&
+    Number.isFinite(iat) &&
+    iat <= now + ISSUED_AT_SKEW_SECONDS &&
+    typeof sub === "string" &&
+    sub !== "" &&
+    typeof username === "string" &&
+    username !== ""
+  );
 }

@@ -1,6 +1,7 @@
 import { CognitoJwtVerifier } from "aws-jwt-verify";
 import { observability, startInvocation } from "../shared/observability";
 import { readEnvironment } from "../shared/env";
+import { checkTokenClaims, InvalidTokenClaimsError, type PlayerClaims } from "../shared/token-claims";
 
 const env = readEnvironment(["USER_POOL_ID", "USER_POOL_CLIENT_ID"]);
 const { logger } = observability("cognito-authorizer");
@@ -39,20 +40,19 @@ export const handler = async (event: WebSocketAuthorizerEvent): Promise<Authoriz
     logger.info("Connection refused: no token");
     throw new Error("Unauthorized");
   }
-  let claims;
+  let player: PlayerClaims;
   try {
-    claims = await verifier.verify(token);
+    player = checkTokenClaims(await verifier.verify(token), Date.now() / 1000);
   } catch (error) {
-    logger.info("Connection refused: token rejected", { reason: (error as Error).name });
+    logger.info("Connection refused: token rejected", { reason: error instanceof InvalidTokenClaimsError ? error.reason : (error as Error).name });
     throw new Error("Unauthorized");
   }
-  const username = String(claims["cognito:username"] ?? claims.username ?? claims.sub);
   return {
-    principalId: claims.sub,
+    principalId: player.sub,
     policyDocument: {
       Version: "2012-10-17",
       Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: event.methodArn }],
     },
-    context: { userId: claims.sub, username },
+    context: { userId: player.sub, username: player.username },
   };
 };
