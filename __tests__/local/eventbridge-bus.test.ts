@@ -1,4 +1,8 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { openDeliveryJournal, type JournaledDelivery } from "../../local/eventbridge/delivery-journal";
 import { parseCronExpression } from "../../local/eventbridge/cron-expression";
 import { LocalEventBridge, type LocalEventBridgeOptions } from "../../local/eventbridge/event-bus";
 import { InvalidEventPatternError } from "../../local/eventbridge/event-pattern";
@@ -36,8 +40,23 @@ function engineWithRule(options: LocalEventBridgeOptions = {}, state: "ENABLED" 
   return engine;
 }
 
+const journalDirs: string[] = [];
+function journalPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bus-journal-"));
+  journalDirs.push(dir);
+  return join(dir, "events.jsonl");
+}
+
+function journalRecords(path: string): { op: string; id: string; payload?: JournaledDelivery }[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line));
+}
+
 afterEach(() => {
   vi.useRealTimers();
+  for (const dir of journalDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("routing events to targets", () => {
@@ -436,5 +455,169 @@ describe("definitions", () => {
       "arn:aws:events:eu-west-1:123456789012:rule/tick",
       "arn:aws:events:eu-west-1:123456789012:rule/audio/process",
     ]);
+  });
+});
+
+describe("journaled deliveries", () => {
+  it("does journal each delivery job before PutEvents answers when the target has a journal", () => {
+    // prepare
+    const path = journalPath();
+    const engine = engineWithRule();
+    engine.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: async () => {}, journal: openDeliveryJournal(path) });
+    engine.addTarget({ ruleName: "process", busName: "audio", id: "unjournaled", arn: "arn:other", invoke: async () => {} });
+    // act
+    const result = engine.putEvents([chunkEntry("PENDING", "audio")], { now: 1_700_000_000_000 });
+    const records = journalRecords(path);
+    // assess
+    expect(records).toEqual([
+      {
+        op: "accepted",
+        id: expect.any(String),
+        payload: {
+          event: expect.objectContaining({ id: (result.Entries[0] as { EventId: string }).EventId, detail: { status: "PENDING", chunkId: "c-1" } }),
+          busName: "audio",
+          ruleName: "process",
+          targetId: "fn",
+          targetArn: "arn:fn",
+          acceptedAt: 1_700_000_000_000,
+        },
+      },
+    ]);
+  });
+
+  it("does mark the job done when the target's invoke resolved", async () => {
+    // prepare
+    const path = journalPath();
+    const journal = openDeliveryJournal(path);
+    const engine = engineWithRule();
+    engine.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: recordingTarget(1).invoke, journal });
+    // act
+    engine.putEvents([chunkEntry("PENDING", "audio")]);
+    await engine.idle();
+    // assess
+    expect(journal.size).toBe(0);
+    expect(journalRecords(path).map((record) => record.op)).toEqual(["accepted", "done"]);
+  });
+
+  it("does mark the job done when it is dead-lettered", async () => {
+    // prepare
+    const path = journalPath();
+    const journal = openDeliveryJournal(path);
+    const engine = engineWithRule();
+    engine.addTarget({
+      ruleName: "process",
+      busName: "audio",
+      id: "fn",
+      arn: "arn:fn",
+      invoke: recordingTarget(Infinity).invoke,
+      retryPolicy: { maximumRetryAttempts: 0 },
+      journal,
+    });
+    // act
+    engine.putEvents([chunkEntry("PENDING", "audio")]);
+    await engine.idle();
+    // assess
+    expect(engine.deadLetters).toHaveLength(1);
+    expect(journal.size).toBe(0);
+  });
+
+  it("does deliver the same event again from the journal when a job was still retrying as the engine stopped", async () => {
+    // prepare: the first engine's target keeps failing until it stops, as a crashed runtime would
+    const path = journalPath();
+    const first = engineWithRule({ retryBaseDelayMs: 60_000 });
+    const failing = recordingTarget(Infinity);
+    first.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: failing.invoke, journal: openDeliveryJournal(path) });
+    const result = first.putEvents([chunkEntry("PENDING", "audio")]);
+    await vi.waitFor(() => expect(failing.calls()).toBe(1));
+    first.stop();
+    await first.idle();
+    const second = engineWithRule();
+    const target = recordingTarget();
+    const journal = openDeliveryJournal(path);
+    second.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: target.invoke, journal });
+    // act
+    const resumed = second.resume(journal);
+    await second.idle();
+    // assess
+    expect(resumed).toBe(1);
+    expect(target.received).toHaveLength(1);
+    expect(target.received[0]).toMatchObject({ id: (result.Entries[0] as { EventId: string }).EventId, detail: { status: "PENDING", chunkId: "c-1" } });
+    expect(journal.size).toBe(0);
+    expect(openDeliveryJournal(path).pending()).toEqual([]);
+  });
+
+  it("does dead-letter a resumed job without invoking the target when it is past the maximum event age counted from its acceptance", async () => {
+    // prepare: accepted 61 s ago by an earlier run, for a target whose events live 60 s
+    const path = journalPath();
+    const earlier = engineWithRule();
+    earlier.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: async () => {}, journal: openDeliveryJournal(path) });
+    earlier.putEvents([chunkEntry("PENDING", "audio")], { now: Date.now() - 61_000 });
+    earlier.stop();
+    const engine = engineWithRule();
+    const target = recordingTarget();
+    const journal = openDeliveryJournal(path);
+    engine.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: target.invoke, retryPolicy: { maximumEventAgeInSeconds: 60 }, journal });
+    // act
+    engine.resume(journal);
+    await engine.idle();
+    // assess
+    expect(target.calls()).toBe(0);
+    expect(engine.deadLetters).toEqual([expect.objectContaining({ reason: "MaximumEventAgeExceeded", attempts: 0, targetId: "fn" })]);
+    expect(journal.size).toBe(0);
+  });
+
+  it.each([
+    ["its target", { ruleName: "process", targetId: "gone" }],
+    ["its rule", { ruleName: "removed", targetId: "fn" }],
+  ])("does dead-letter a resumed job as TargetNotFound, keeping the event, when %s is no longer defined", async (_name, where) => {
+    // prepare: a job journaled by a run whose stack had another rule or target
+    const path = journalPath();
+    const earlier = openDeliveryJournal(path);
+    const event: EventBridgeEvent = {
+      version: "0",
+      id: "evt-1",
+      "detail-type": "Audio Chunk",
+      source: "game.voice",
+      account: "000000000000",
+      time: "2025-01-02T03:04:05Z",
+      region: "us-east-1",
+      resources: [],
+      detail: { status: "PENDING" },
+    };
+    earlier.accept("job-1", { event, busName: "audio", ...where, targetArn: "arn:old", acceptedAt: Date.now() });
+    const engine = engineWithRule();
+    const target = recordingTarget();
+    const journal = openDeliveryJournal(path);
+    engine.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: target.invoke, journal });
+    // act
+    engine.resume(journal);
+    await engine.idle();
+    // assess
+    expect(target.calls()).toBe(0);
+    expect(engine.deadLetters).toEqual([
+      expect.objectContaining({ reason: "TargetNotFound", attempts: 0, busName: "audio", ...where, targetArn: "arn:old", event: expect.objectContaining({ id: "evt-1" }) }),
+    ]);
+    expect(engine.deadLetters[0].errorMessage).toBe(`Target ${where.targetId} of rule ${where.ruleName} on event bus audio is no longer defined`);
+    expect(journal.size).toBe(0);
+  });
+
+  it("does skip a journaled job it cannot read and resume the others when the journal holds garbage", async () => {
+    // prepare
+    const path = journalPath();
+    const earlier = engineWithRule();
+    earlier.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: () => new Promise(() => {}), journal: openDeliveryJournal(path) });
+    earlier.putEvents([chunkEntry("PENDING", "audio")]);
+    earlier.stop();
+    appendFileSync(path, `${JSON.stringify({ op: "accepted", id: "bad", payload: { event: "not an event" } })}\n`);
+    const engine = engineWithRule();
+    const target = recordingTarget();
+    const journal = openDeliveryJournal(path);
+    engine.addTarget({ ruleName: "process", busName: "audio", id: "fn", arn: "arn:fn", invoke: target.invoke, journal });
+    // act
+    engine.resume(journal);
+    await engine.idle();
+    // assess
+    expect(journal.skippedLines).toBe(1);
+    expect(target.received).toHaveLength(1);
   });
 });

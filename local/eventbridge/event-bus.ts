@@ -1,12 +1,14 @@
 /**
  * The local EventBridge engine: buses, rules and targets held in memory; PutEvents routes accepted events to the
- * targets of every enabled rule whose pattern matches; scheduled rules fire while started. No HTTP here: the
- * front door is http-service.ts.
+ * targets of every enabled rule whose pattern matches; scheduled rules fire while started. A target given a journal
+ * has each delivery job journaled before PutEvents answers and marked done once delivered or dead-lettered, and
+ * `resume` delivers what a journal still holds after a restart. No HTTP here: the front door is http-service.ts.
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { busNameOf, DEFAULT_BUS, eventBusArn, eventRuleArn } from "./arns";
 import { systemClock, type Clock } from "./clock";
+import type { DeliveryJournal } from "./delivery-journal";
 import { resourceAlreadyExists, resourceNotFound, validationError } from "./errors";
 import { parseEventPattern, type CompiledPattern } from "./event-pattern";
 import {
@@ -71,6 +73,8 @@ export interface TargetDefinition {
   invoke: TargetInvoker;
   retryPolicy?: RetryPolicy;
   deadLetterArn?: string;
+  /** Where this target's delivery jobs are journaled, so that they survive a restart. @default - held in memory only */
+  journal?: DeliveryJournal;
 }
 
 export interface EventBusInfo {
@@ -101,7 +105,11 @@ interface Rule {
   pattern?: CompiledPattern;
   scheduleExpression?: string;
   state: RuleState;
-  targets: Map<string, DeliveryTarget>;
+  targets: Map<string, JournaledTarget>;
+}
+
+interface JournaledTarget extends DeliveryTarget {
+  journal?: DeliveryJournal;
 }
 
 export class LocalEventBridge {
@@ -204,6 +212,7 @@ export class LocalEventBridge {
       maximumRetryAttempts: retries,
       maximumEventAgeInSeconds: maxAge,
       deadLetterArn: definition.deadLetterArn,
+      journal: definition.journal,
     });
   }
 
@@ -235,6 +244,40 @@ export class LocalEventBridge {
       ...(rule.scheduleExpression === undefined ? {} : { ScheduleExpression: rule.scheduleExpression }),
       State: rule.state,
     }));
+  }
+
+  /**
+   * Delivers the jobs a journal still holds from an earlier run: the same event, to the target with the same bus, rule
+   * and target id, its maximum event age counted from the original acceptance. A job whose rule or target is no longer
+   * defined (the stack was synthesized again without it) is dead-lettered as TargetNotFound, so it stays on record.
+   * Returns how many jobs were resumed.
+   */
+  resume(journal: DeliveryJournal): number {
+    const entries = journal.pending();
+    for (const { id, payload } of entries) {
+      const rule = this.buses.get(payload.busName)?.get(payload.ruleName);
+      const target = rule?.targets.get(payload.targetId);
+      if (!rule || !target) {
+        this.recordDeadLetter({
+          targetId: payload.targetId,
+          targetArn: payload.targetArn,
+          busName: payload.busName,
+          ruleName: payload.ruleName,
+          ruleArn: this.ruleArn(payload.busName, payload.ruleName),
+          deadLetterArn: undefined,
+          event: payload.event,
+          errorMessage: `Target ${payload.targetId} of rule ${payload.ruleName} on event bus ${payload.busName} is no longer defined`,
+          attempts: 0,
+          reason: "TargetNotFound",
+          at: new Date(this.clock.now()).toISOString(),
+        });
+        journal.done(id);
+        continue;
+      }
+      const job: DeliveryJob = { event: payload.event, busName: rule.busName, ruleName: rule.name, ruleArn: rule.arn, target, acceptedAt: payload.acceptedAt };
+      this.startDelivery(job, { journal, id });
+    }
+    return entries.length;
   }
 
   /** Starts firing scheduled rules. */
@@ -293,15 +336,15 @@ export class LocalEventBridge {
       resources: [...(entry.Resources ?? [])],
       detail: check.detail,
     };
-    if (rules) this.route(busName, rules, event);
+    if (rules) this.route(busName, rules, event, now);
     else this.emitter.emit("unknownBus", { busName, event } satisfies UnknownBusEvent);
     return { EventId: event.id };
   }
 
-  private route(busName: string, rules: Map<string, Rule>, event: EventBridgeEvent): void {
+  private route(busName: string, rules: Map<string, Rule>, event: EventBridgeEvent, acceptedAt: number): void {
     for (const rule of rules.values()) {
       if (rule.state !== "ENABLED" || !rule.pattern?.matches(event)) continue;
-      this.dispatchToTargets(busName, rule, event);
+      this.dispatchToTargets(busName, rule, event, acceptedAt);
     }
   }
 
@@ -317,23 +360,43 @@ export class LocalEventBridge {
       resources: [rule.arn],
       detail: {},
     };
-    this.dispatchToTargets(rule.busName, rule, event);
+    this.dispatchToTargets(rule.busName, rule, event, this.clock.now());
   }
 
-  private dispatchToTargets(busName: string, rule: Rule, event: EventBridgeEvent): void {
+  private dispatchToTargets(busName: string, rule: Rule, event: EventBridgeEvent, acceptedAt: number): void {
     for (const target of rule.targets.values()) {
-      const job: DeliveryJob = { event, busName, ruleName: rule.name, ruleArn: rule.arn, target };
-      const delivery = deliver(job, {
-        clock: this.clock,
-        backoff: this.backoff,
-        signal: this.stopping.signal,
-        onDeadLetter: (deadLetter) => {
-          this.deadLetterList.push(deadLetter);
-          this.emitter.emit("deadLetter", deadLetter);
-        },
-      });
-      this.inFlight.add(delivery);
-      void delivery.then(() => this.inFlight.delete(delivery));
+      const job: DeliveryJob = { event, busName, ruleName: rule.name, ruleArn: rule.arn, target, acceptedAt };
+      const journaled = target.journal && { journal: target.journal, id: randomUUID() };
+      journaled?.journal.accept(journaled.id, { event, busName, ruleName: rule.name, targetId: target.id, targetArn: target.arn, acceptedAt });
+      this.startDelivery(job, journaled);
+    }
+  }
+
+  private startDelivery(job: DeliveryJob, journaled?: { journal: DeliveryJournal; id: string }): void {
+    const delivery = deliver(job, {
+      clock: this.clock,
+      backoff: this.backoff,
+      signal: this.stopping.signal,
+      onDeadLetter: (deadLetter) => this.recordDeadLetter(deadLetter),
+    }).then((outcome) => {
+      // An abandoned job (the engine stopped) is still owed to its target: it stays in the journal for the next start.
+      if (outcome === "abandoned" || !journaled) return;
+      try {
+        journaled.journal.done(journaled.id);
+      } catch {
+        // A done record that cannot be written only means the job is delivered again after a restart (at least once)
+      }
+    });
+    this.inFlight.add(delivery);
+    void delivery.then(() => this.inFlight.delete(delivery));
+  }
+
+  private recordDeadLetter(deadLetter: DeadLetter): void {
+    this.deadLetterList.push(deadLetter);
+    try {
+      this.emitter.emit("deadLetter", deadLetter);
+    } catch {
+      // A failing listener must not stop the delivery or the resume that gave up on this event
     }
   }
 }

@@ -26,7 +26,12 @@ export interface DeliveryJob {
   ruleName: string;
   ruleArn: string;
   target: DeliveryTarget;
+  /** When PutEvents accepted the event (ms since the epoch); earlier than now for a job resumed after a restart. @default - now */
+  acceptedAt?: number;
 }
+
+/** How a delivery ended: abandoned ones (the engine stopped) are the only ones still owed to their target. */
+export type DeliveryOutcome = "delivered" | "dead-lettered" | "abandoned";
 
 /** An event given up on; deadLetterArn is undefined when the target has none and the event was dropped. */
 export interface DeadLetter {
@@ -39,7 +44,8 @@ export interface DeadLetter {
   event: EventBridgeEvent;
   errorMessage: string;
   attempts: number;
-  reason: "RetryAttemptsExhausted" | "MaximumEventAgeExceeded";
+  /** TargetNotFound: a job resumed after a restart whose rule or target is no longer defined. */
+  reason: "RetryAttemptsExhausted" | "MaximumEventAgeExceeded" | "TargetNotFound";
   /** ISO time of giving up. */
   at: string;
 }
@@ -60,18 +66,21 @@ export interface DeliveryContext {
 }
 
 /** Never rejects: failures end as a dead letter or, once stopped, are abandoned. */
-export async function deliver(job: DeliveryJob, context: DeliveryContext): Promise<void> {
+export async function deliver(job: DeliveryJob, context: DeliveryContext): Promise<DeliveryOutcome> {
   const { clock, signal } = context;
-  const acceptedAt = clock.now();
+  const acceptedAt = job.acceptedAt ?? clock.now();
   const maxAgeMs = job.target.maximumEventAgeInSeconds * 1000;
   // Targets run after PutEvents has answered, never inside it
   await Promise.resolve();
+  if (clock.now() - acceptedAt > maxAgeMs) {
+    return giveUp(job, context, `Event is older than the target's maximum event age of ${job.target.maximumEventAgeInSeconds} s`, 0, "MaximumEventAgeExceeded");
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       await job.target.invoke(structuredClone(job.event));
-      return;
+      return "delivered";
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted) return "abandoned";
       const errorMessage = messageOf(error);
       if (attempt > job.target.maximumRetryAttempts) {
         return giveUp(job, context, errorMessage, attempt, "RetryAttemptsExhausted");
@@ -80,7 +89,7 @@ export async function deliver(job: DeliveryJob, context: DeliveryContext): Promi
       if (clock.now() + delay - acceptedAt > maxAgeMs) {
         return giveUp(job, context, errorMessage, attempt, "MaximumEventAgeExceeded");
       }
-      if (!(await sleep(clock, delay, signal))) return;
+      if (!(await sleep(clock, delay, signal))) return "abandoned";
     }
   }
 }
@@ -97,7 +106,7 @@ function giveUp(
   errorMessage: string,
   attempts: number,
   reason: DeadLetter["reason"]
-): void {
+): "dead-lettered" {
   const deadLetter: DeadLetter = {
     targetId: job.target.id,
     targetArn: job.target.arn,
@@ -116,6 +125,7 @@ function giveUp(
   } catch {
     // A failing listener must not turn into an unhandled rejection of the delivery
   }
+  return "dead-lettered";
 }
 
 function messageOf(error: unknown): string {
