@@ -1,9 +1,10 @@
 import { createServer, type Server } from "node:http";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalFunction, TooManyRequestsError, type AsyncFailure } from "../../local/functions/function-host";
+import { openInvocationJournal, resumeInvocations, type QueuedInvocation } from "../../local/functions/invocation-journal";
 import type { FunctionModel } from "../../local/model/stack-model";
 
 const root = mkdtempSync(join(tmpdir(), "function-host-"));
@@ -165,5 +166,171 @@ describe("idle environments", () => {
     expect(duringBurst).toBe(3);
     expect(fn.environmentCount).toBe(1);
     await expect(fn.invoke({})).resolves.toMatchObject({ ok: true, result: 1 });
+  });
+});
+
+describe("journaled asynchronous invocations", () => {
+  let count = 0;
+  /** A fresh folder with a journal path and an output file the handlers below append to. */
+  function workspace() {
+    const dir = join(root, `journal-${++count}`);
+    mkdirSync(dir, { recursive: true });
+    return { journalPath: join(dir, "invocations.jsonl"), out: join(dir, "out.txt"), dir };
+  }
+  const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter((line) => line !== "") : []);
+  // Appends "<request id> <event>" for each invocation that ran; fails while event.fail is set.
+  const recorder = bundle(
+    "recorder",
+    "import { appendFileSync } from 'node:fs'; export const handler = async (event, context) => { appendFileSync(process.env.OUT, context.awsRequestId + ' ' + JSON.stringify(event) + '\\n'); if (event.fail) throw new Error('failed ' + context.awsRequestId); if (event.sleep) await new Promise((r) => setTimeout(r, 10000)); return 1; };",
+  );
+  const queued = (overrides: Partial<QueuedInvocation> = {}): QueuedInvocation => ({
+    functionName: "recorder",
+    requestId: "req-earlier",
+    event: { n: 1 },
+    attempts: 0,
+    queuedAt: Date.now(),
+    ...overrides,
+  });
+
+  it("does journal the invocation before invokeAsync returns and mark it done when it succeeded", async () => {
+    // prepare
+    const { journalPath, out } = workspace();
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), { environment: { OUT: out }, journal });
+    // act
+    fn.invokeAsync({ n: 1 }, "req-1");
+    const journaled = read(journalPath).map((line) => JSON.parse(line));
+    await vi.waitFor(() => expect(journal.size).toBe(0));
+    // assess
+    expect(journaled).toEqual([
+      { op: "accepted", id: "recorder:req-1", payload: { functionName: "recorder", requestId: "req-1", event: { n: 1 }, attempts: 0, queuedAt: expect.any(Number) } },
+    ]);
+    expect(read(out)).toEqual(['req-1 {"n":1}']);
+  });
+
+  it("does mark the invocation done only after its final failure has been emitted", async () => {
+    // prepare
+    const { journalPath, out } = workspace();
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), {
+      environment: { OUT: out },
+      journal,
+      asyncInvocation: { maximumRetryAttempts: 1, maximumEventAgeInSeconds: 60 },
+      asyncRetryDelayMs: 10,
+    });
+    const journaledAtFailure = new Promise<boolean>((resolve) => fn.once("async-failure", () => resolve(journal.has("recorder:req-2"))));
+    // act
+    fn.invokeAsync({ fail: true }, "req-2");
+    const stillJournaled = await journaledAtFailure;
+    // assess
+    expect(stillJournaled).toBe(true);
+    expect(journal.size).toBe(0);
+  });
+
+  it("does resume a journaled invocation with its request id, and count only the attempts that ended, when the function starts again", async () => {
+    // prepare: an earlier run had one failed attempt of req-3
+    const { journalPath, out } = workspace();
+    openInvocationJournal(journalPath).accept("recorder:req-3", queued({ requestId: "req-3", event: { fail: true }, attempts: 1 }));
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), {
+      environment: { OUT: out },
+      journal,
+      asyncInvocation: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 60 },
+      asyncRetryDelayMs: 10,
+    });
+    const failure = new Promise<AsyncFailure>((resolve) => fn.once("async-failure", resolve));
+    // act
+    const resumed = fn.resume();
+    // assess
+    expect(resumed).toBe(1);
+    await expect(failure).resolves.toMatchObject({ requestId: "req-3", attempts: 3, error: { errorMessage: "failed req-3" } });
+    expect(read(out)).toEqual(['req-3 {"fail":true}', 'req-3 {"fail":true}']);
+    expect(journal.size).toBe(0);
+  });
+
+  it("does journal each failed attempt so a restart resumes at the next one", async () => {
+    // prepare
+    const { journalPath, out } = workspace();
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), {
+      environment: { OUT: out },
+      journal,
+      asyncInvocation: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 60 },
+      asyncRetryDelayMs: 60_000,
+    });
+    // act
+    fn.invokeAsync({ fail: true }, "req-4");
+    await vi.waitFor(() => expect(journal.pending()[0]?.payload.attempts).toBe(1));
+    await fn.close();
+    // assess
+    expect(openInvocationJournal(journalPath).pending().map((entry) => entry.payload)).toEqual([
+      expect.objectContaining({ requestId: "req-4", attempts: 1 }),
+    ]);
+  });
+
+  it("does keep an invocation cut short by shutdown journaled, with no attempt counted and no failure emitted", async () => {
+    // prepare
+    const { journalPath, out } = workspace();
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), { environment: { OUT: out }, journal });
+    const failures: AsyncFailure[] = [];
+    fn.on("async-failure", (failure: AsyncFailure) => failures.push(failure));
+    fn.invokeAsync({ sleep: true }, "req-5");
+    await vi.waitFor(() => expect(read(out)).toHaveLength(1));
+    // act
+    await fn.close();
+    // assess
+    expect(failures).toEqual([]);
+    expect(openInvocationJournal(journalPath).pending().map((entry) => entry.payload)).toEqual([
+      expect.objectContaining({ requestId: "req-5", attempts: 0 }),
+    ]);
+  });
+
+  it("does record a resumed invocation as failed without running it when it is past the maximum event age counted from its queue time", async () => {
+    // prepare: queued 61 s ago, for a function whose events live 60 s
+    const { journalPath, out } = workspace();
+    openInvocationJournal(journalPath).accept("recorder:req-6", queued({ requestId: "req-6", attempts: 1, queuedAt: Date.now() - 61_000 }));
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), {
+      environment: { OUT: out },
+      journal,
+      asyncInvocation: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 60 },
+    });
+    const failure = new Promise<AsyncFailure>((resolve) => fn.once("async-failure", resolve));
+    // act
+    fn.resume();
+    // assess
+    await expect(failure).resolves.toMatchObject({
+      requestId: "req-6",
+      attempts: 1,
+      error: { errorType: "EventAgeExceeded", errorMessage: "Event of age 61 s is past the maximum event age of 60 s" },
+    });
+    expect(read(out)).toEqual([]);
+    expect(journal.size).toBe(0);
+  });
+
+  it("does resume each function's own invocations and record one as failed when its function is no longer defined", async () => {
+    // prepare
+    const { journalPath, out } = workspace();
+    const earlier = openInvocationJournal(journalPath);
+    earlier.accept("recorder:req-7", queued({ requestId: "req-7" }));
+    earlier.accept("removed:req-8", queued({ functionName: "removed", requestId: "req-8", attempts: 2 }));
+    const journal = openInvocationJournal(journalPath);
+    const fn = host(model("recorder", recorder), { environment: { OUT: out }, journal });
+    const gone: AsyncFailure[] = [];
+    // act
+    const resumed = resumeInvocations(journal, [fn], (failure) => gone.push(failure));
+    await vi.waitFor(() => expect(journal.size).toBe(0));
+    // assess
+    expect(resumed).toBe(1);
+    expect(read(out)).toEqual(['req-7 {"n":1}']);
+    expect(gone).toEqual([
+      expect.objectContaining({
+        functionName: "removed",
+        requestId: "req-8",
+        attempts: 2,
+        error: { errorType: "ResourceNotFoundException", errorMessage: "Function removed is no longer defined" },
+      }),
+    ]);
   });
 });

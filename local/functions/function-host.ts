@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { FunctionModel } from "../model/stack-model";
+import { invocationKey, type InvocationJournal, type QueuedInvocation } from "./invocation-journal";
 
 const WORKER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "worker.mjs");
 
@@ -45,6 +46,8 @@ export interface FunctionHostOptions {
   asyncInvocation?: { maximumRetryAttempts: number; maximumEventAgeInSeconds: number; onFailureDestination?: string };
   /** Delay before an asynchronous retry; Lambda waits about a minute, locally it is shorter. @default - 200 */
   asyncRetryDelayMs?: number;
+  /** Where asynchronous invocations are journaled until done, so that they survive a restart. @default - held in memory only */
+  journal?: InvocationJournal;
 }
 
 interface Environment {
@@ -105,31 +108,67 @@ export class LocalFunction extends EventEmitter {
     return this.run(environment, event, requestId);
   }
 
-  /** Queues an asynchronous invocation (Event): retried per the event invoke config, then recorded as a failure. */
+  /**
+   * Queues an asynchronous invocation (Event): retried per the event invoke config, then recorded as a failure.
+   * With a journal, it is journaled before this returns and marked done once it succeeded or its failure was emitted.
+   */
   invokeAsync(event: unknown, requestId: string = randomUUID()): void {
+    const queued: QueuedInvocation = { functionName: this.name, requestId, event, attempts: 0, queuedAt: Date.now() };
+    this.options.journal?.accept(invocationKey(queued), queued);
+    this.runQueued(queued);
+  }
+
+  /**
+   * Re-queues this function's invocations that its journal holds from an earlier run: the same request id (Lambda
+   * keeps it across the retries of one asynchronous invocation), the attempts that ended in an error so far, and the
+   * original queue time for the maximum event age. One that was running when the runtime died runs again: at least once.
+   * Returns how many were re-queued.
+   */
+  resume(): number {
+    const mine = (this.options.journal?.pending() ?? []).filter((entry) => entry.payload.functionName === this.name);
+    for (const { payload } of mine) this.runQueued(payload);
+    return mine.length;
+  }
+
+  private runQueued(queued: QueuedInvocation): void {
     const async = this.options.asyncInvocation ?? { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 };
-    const queuedAt = Date.now();
+    const { event, requestId, queuedAt } = queued;
+    const maxAgeMs = async.maximumEventAgeInSeconds * 1000;
+    const fail = (error: FunctionError, attempts: number) => {
+      const failure: AsyncFailure = { functionName: this.name, requestId, event, error, attempts, destination: async.onFailureDestination, at: new Date().toISOString() };
+      this.emit("async-failure", failure);
+      this.journalLater(queued, (journal, key) => journal.done(key));
+    };
     const attempt = async (number: number): Promise<void> => {
       if (this.closed) return;
       const result = await this.run(await this.acquire(false), event, requestId);
-      if (result.ok) return;
-      const tooOld = Date.now() - queuedAt > async.maximumEventAgeInSeconds * 1000;
+      // Cut short by shutdown: not an attempt that ended, and still journaled for the next start.
+      if (this.closed) return;
+      if (result.ok) return this.journalLater(queued, (journal, key) => journal.done(key));
+      const tooOld = Date.now() - queuedAt > maxAgeMs;
       if (number <= async.maximumRetryAttempts && !tooOld) {
+        this.journalLater(queued, (journal, key) => journal.accept(key, { ...queued, attempts: number }));
         setTimeout(() => void attempt(number + 1), this.options.asyncRetryDelayMs ?? 200).unref();
         return;
       }
-      const failure: AsyncFailure = {
-        functionName: this.name,
-        requestId,
-        event,
-        error: result.error,
-        attempts: number,
-        destination: async.onFailureDestination,
-        at: new Date().toISOString(),
-      };
-      this.emit("async-failure", failure);
+      fail(result.error, number);
     };
-    void attempt(1);
+    const age = Date.now() - queuedAt;
+    if (age > maxAgeMs) {
+      fail({ errorType: "EventAgeExceeded", errorMessage: `Event of age ${Math.round(age / 1000)} s is past the maximum event age of ${async.maximumEventAgeInSeconds} s` }, queued.attempts);
+      return;
+    }
+    void attempt(queued.attempts + 1);
+  }
+
+  /** A journal write after invokeAsync has returned: one that fails costs at most a repeat after a restart, never this process. */
+  private journalLater(queued: QueuedInvocation, write: (journal: InvocationJournal, key: string) => void): void {
+    if (!this.options.journal) return;
+    try {
+      write(this.options.journal, invocationKey(queued));
+    } catch (error) {
+      this.log(`[${this.name}] could not journal invocation ${queued.requestId}: ${(error as Error).message}`);
+    }
   }
 
   /** Starts one environment ahead of the first invocation, so that it pays no cold start. */
