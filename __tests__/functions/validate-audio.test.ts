@@ -1,7 +1,7 @@
 import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -27,7 +27,7 @@ interface ValidateResult {
   status: "broadcast" | "rejected" | "duplicate" | "malformed";
   delivered?: number;
 }
-let handler: (event: { id?: string; detail?: unknown }) => Promise<ValidateResult>;
+let handler: (event: { id?: string; detail?: unknown }, context: { awsRequestId: string }) => Promise<ValidateResult>;
 
 const NOW = new Date("2025-01-02T03:04:06.000Z");
 const TIMESTAMP = "2025-01-02T03:04:05.678Z";
@@ -49,6 +49,8 @@ function storedDetail(overrides: Record<string, unknown> = {}) {
 }
 
 const event = (detail: unknown = storedDetail()) => ({ id: "evt-1", detail });
+const REQUEST_ID = "invocation-1";
+const CONTEXT = { awsRequestId: REQUEST_ID };
 
 /** The happy world: the claim is new, the object holds AUDIO, the channel is the sender and two listeners on two pages. */
 function arrangeWorld(audio: Uint8Array = AUDIO): void {
@@ -57,6 +59,7 @@ function arrangeWorld(audio: Uint8Array = AUDIO): void {
   management.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
+  dynamo.on(UpdateCommand).resolves({});
   dynamo
     .on(QueryCommand)
     .resolvesOnce({ Items: [{ connectionId: SENDER }, { connectionId: "listener-1" }], LastEvaluatedKey: { connectionId: "listener-1" } })
@@ -90,7 +93,7 @@ describe("validate-audio handler", () => {
   it("does broadcast the VALIDATED chunk to every channel member but the sender when the chunk is valid", async () => {
     // prepare: the world above
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 2 });
     const posts = postedMessages(management);
@@ -107,13 +110,14 @@ describe("validate-audio handler", () => {
   it("does claim the chunk in the ledger with a window expiry and read the object from the bucket when the chunk is new", async () => {
     // prepare: the world above
     // act
-    await handler(event());
+    await handler(event(), CONTEXT);
     // assess
     expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
       {
         TableName: "chunks",
-        Item: { chunkId: CHUNK_ID, expiresAt: Math.floor(NOW.getTime() / 1000) + 600 },
-        ConditionExpression: "attribute_not_exists(chunkId)",
+        Item: { chunkId: CHUNK_ID, claimedBy: REQUEST_ID, expiresAt: Math.floor(NOW.getTime() / 1000) + 600 },
+        ConditionExpression: "attribute_not_exists(chunkId) OR (claimedBy = :requestId AND attribute_not_exists(finishedAt))",
+        ExpressionAttributeValues: { ":requestId": REQUEST_ID },
       },
     ]);
     expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: "voice-audio", Key: S3_KEY }]);
@@ -122,7 +126,7 @@ describe("validate-audio handler", () => {
   it("does query the channel index page by page and never scan when it lists the listeners", async () => {
     // prepare: the world above
     // act
-    await handler(event());
+    await handler(event(), CONTEXT);
     // assess
     const queries = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(queries).toHaveLength(2);
@@ -141,7 +145,7 @@ describe("validate-audio handler", () => {
       .on(PostToConnectionCommand, { ConnectionId: "listener-1" })
       .rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 1 });
     expect(deletesOn("connections")).toEqual([{ TableName: "connections", Key: { connectionId: "listener-1" } }]);
@@ -155,7 +159,7 @@ describe("validate-audio handler", () => {
       .on(PostToConnectionCommand, { ConnectionId: "listener-2" })
       .rejects(Object.assign(new Error("boom"), { name: "InternalServerError", $metadata: { httpStatusCode: 500 } }));
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 1 });
     expect(dynamo.commandCalls(DeleteCommand)).toHaveLength(0);
@@ -165,7 +169,7 @@ describe("validate-audio handler", () => {
     // prepare
     dynamo.on(QueryCommand).resolves({ Items: [{ connectionId: SENDER }] });
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 0 });
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
@@ -175,7 +179,7 @@ describe("validate-audio handler", () => {
     // prepare
     dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "duplicate" });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -187,7 +191,7 @@ describe("validate-audio handler", () => {
     // prepare
     dynamo.on(PutCommand).rejects(Object.assign(new Error("throttled"), { name: "ProvisionedThroughputExceededException" }));
     // act
-    const outcome = handler(event());
+    const outcome = handler(event(), CONTEXT);
     // assess
     await expect(outcome).rejects.toThrow("throttled");
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
@@ -202,7 +206,7 @@ describe("validate-audio handler", () => {
     // prepare
     arrangeWorld(audio);
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "rejected" });
     const posts = postedMessages(management);
@@ -219,7 +223,7 @@ describe("validate-audio handler", () => {
     // prepare
     s3.on(GetObjectCommand).resolves({});
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "rejected" });
     expect(postedMessages(management)[0].message).toMatchObject({ data: { code: "EMPTY_AUDIO" } });
@@ -229,7 +233,7 @@ describe("validate-audio handler", () => {
     // prepare
     arrangeWorld(new Uint8Array(1600));
     // act
-    const result = await handler(event());
+    const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 2 });
   });
@@ -239,10 +243,10 @@ describe("validate-audio handler", () => {
     const failure = Object.assign(new Error("S3 unavailable"), { name: "ServiceUnavailable" });
     s3.on(GetObjectCommand).rejects(failure);
     // act
-    const outcome = handler(event());
+    const outcome = handler(event(), CONTEXT);
     // assess
     await expect(outcome).rejects.toBe(failure);
-    expect(deletesOn("chunks")).toEqual([{ TableName: "chunks", Key: { chunkId: CHUNK_ID } }]);
+    expect(deletesOn("chunks")).toEqual([expect.objectContaining({ TableName: "chunks", Key: { chunkId: CHUNK_ID }, ExpressionAttributeValues: { ":requestId": REQUEST_ID } })]);
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
   });
 
@@ -251,10 +255,10 @@ describe("validate-audio handler", () => {
     const failure = Object.assign(new Error("throttled"), { name: "ThrottlingException" });
     dynamo.on(QueryCommand).rejects(failure);
     // act
-    const outcome = handler(event());
+    const outcome = handler(event(), CONTEXT);
     // assess
     await expect(outcome).rejects.toBe(failure);
-    expect(deletesOn("chunks")).toEqual([{ TableName: "chunks", Key: { chunkId: CHUNK_ID } }]);
+    expect(deletesOn("chunks")).toEqual([expect.objectContaining({ TableName: "chunks", Key: { chunkId: CHUNK_ID }, ExpressionAttributeValues: { ":requestId": REQUEST_ID } })]);
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
   });
 
@@ -273,9 +277,9 @@ describe("validate-audio handler", () => {
       return {};
     });
     s3.on(GetObjectCommand).rejectsOnce(new Error("S3 unavailable")).resolves({ Body: objectBody(AUDIO) as never });
-    await expect(handler(event())).rejects.toThrow("S3 unavailable");
+    await expect(handler(event(), CONTEXT)).rejects.toThrow("S3 unavailable");
     // act
-    const retry = await handler(event());
+    const retry = await handler(event(), CONTEXT);
     // assess
     expect(retry).toEqual({ status: "broadcast", delivered: 2 });
   });
@@ -289,12 +293,82 @@ describe("validate-audio handler", () => {
   ])("does drop the event without touching any store when %s", async (_name, detail) => {
     // prepare: the detail above
     // act
-    const result = await handler({ id: "evt-bad", detail });
+    const result = await handler({ id: "evt-bad", detail }, CONTEXT);
     // assess
     expect(result).toEqual({ status: "malformed" });
     expect(dynamo.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
     expect(management.calls()).toHaveLength(0);
+  });
+
+  it("does mark the chunk finished under its request id only after the broadcast has been posted", async () => {
+    // prepare
+    const order: string[] = [];
+    management.on(PostToConnectionCommand).callsFake(async () => {
+      order.push("post");
+      return {};
+    });
+    dynamo.on(UpdateCommand).callsFake(async () => {
+      order.push("finish");
+      return {};
+    });
+    // act
+    await handler(event(), CONTEXT);
+    // assess
+    expect(order).toEqual(["post", "post", "finish"]);
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: "chunks",
+        Key: { chunkId: CHUNK_ID },
+        UpdateExpression: "SET finishedAt = :now",
+        ConditionExpression: "claimedBy = :requestId",
+        ExpressionAttributeValues: { ":requestId": REQUEST_ID, ":now": Math.floor(NOW.getTime() / 1000) },
+      },
+    ]);
+  });
+
+  it("does mark the chunk finished when it has told the sender the audio was rejected", async () => {
+    // prepare
+    arrangeWorld(new Uint8Array(0));
+    // act
+    const result = await handler(event(), CONTEXT);
+    // assess
+    expect(result).toEqual({ status: "rejected" });
+    expect(dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([{ chunkId: CHUNK_ID }]);
+  });
+
+  it("does resolve with the broadcast, so nothing retries it, when the chunk cannot be marked finished", async () => {
+    // prepare
+    dynamo.on(UpdateCommand).rejects(Object.assign(new Error("throttled"), { name: "ThrottlingException" }));
+    // act
+    const result = await handler(event(), CONTEXT);
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 2 });
+  });
+
+  it("does broadcast once when an invocation that died after claiming is resumed and a second delivery of the chunk comes", async () => {
+    // prepare: a ledger that honours the claims' conditions; invocation-1 claimed the chunk and died
+    const claims = new Map<string, { claimedBy: string; finished: boolean }>([[CHUNK_ID, { claimedBy: REQUEST_ID, finished: false }]]);
+    dynamo.on(PutCommand).callsFake(async (input: { Item: { chunkId: string; claimedBy: string } }) => {
+      const held = claims.get(input.Item.chunkId);
+      if (held && (held.claimedBy !== input.Item.claimedBy || held.finished)) throw new ConditionalCheckFailedException({ message: "held", $metadata: {} });
+      claims.set(input.Item.chunkId, { claimedBy: input.Item.claimedBy, finished: false });
+      return {};
+    });
+    dynamo.on(UpdateCommand).callsFake(async (input: { Key: { chunkId: string }; ExpressionAttributeValues: Record<string, string> }) => {
+      const held = claims.get(input.Key.chunkId);
+      if (held?.claimedBy !== input.ExpressionAttributeValues[":requestId"]) throw new ConditionalCheckFailedException({ message: "not held", $metadata: {} });
+      held.finished = true;
+      return {};
+    });
+    dynamo.on(QueryCommand).resolves({ Items: [{ connectionId: SENDER }, { connectionId: "listener-1" }] });
+    // act
+    const duplicateDelivery = await handler(event(), { awsRequestId: "invocation-2" });
+    const resumed = await handler(event(), CONTEXT);
+    const resumedAgain = await handler(event(), CONTEXT);
+    // assess
+    expect([duplicateDelivery.status, resumed.status, resumedAgain.status]).toEqual(["duplicate", "broadcast", "duplicate"]);
+    expect(postedMessages(management).map((post) => post.connectionId)).toEqual(["listener-1"]);
   });
 
   it("does post to each listener exactly once and remove exactly the gone ones when the channel has any members", async () => {
@@ -312,7 +386,7 @@ describe("validate-audio handler", () => {
             .rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
         }
         // act
-        const result = await handler(event());
+        const result = await handler(event(), CONTEXT);
         // assess
         expect(result).toEqual({ status: "broadcast", delivered: listeners.length - gone.length });
         expect(postedMessages(management).map((post) => post.connectionId).sort()).toEqual([...listeners].sort());

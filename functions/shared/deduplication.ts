@@ -1,7 +1,12 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
-/** Remembers ids for a while, so that a twice-delivered event is acted on once. */
+/**
+ * Remembers ids for a while, so that a twice-delivered event is acted on once. A claim records the invocation that
+ * holds it (the Lambda request id, which stays the same across the retries of one asynchronous invocation) and, once
+ * the work is done, that it finished: an invocation that died between claiming and finishing can take its claim again
+ * when it is retried or resumed, and a second delivery of the same event, under another request id, cannot.
+ */
 export class DeduplicationLedger {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -9,16 +14,56 @@ export class DeduplicationLedger {
     private readonly windowSeconds: number,
   ) {}
 
-  /** True the first time an id is claimed within the window, false after. */
-  async claim(id: string, now: Date = new Date()): Promise<boolean> {
-    try {
-      await this.documents.send(
+  /**
+   * True when the invocation `requestId` may act on `id`: the id is new within the window, or this same invocation
+   * claimed it and has not finished. False for any other invocation, and for this one once it has finished.
+   */
+  async claim(id: string, requestId: string, now: Date = new Date()): Promise<boolean> {
+    return this.conditionally(() =>
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { chunkId: id, expiresAt: Math.floor(now.getTime() / 1000) + this.windowSeconds },
-          ConditionExpression: "attribute_not_exists(chunkId)",
+          Item: { chunkId: id, claimedBy: requestId, expiresAt: epochSeconds(now) + this.windowSeconds },
+          ConditionExpression: "attribute_not_exists(chunkId) OR (claimedBy = :requestId AND attribute_not_exists(finishedAt))",
+          ExpressionAttributeValues: { ":requestId": requestId },
         }),
-      );
+      ),
+    );
+  }
+
+  /** Marks the work on `id` as finished, so that it counts as a duplicate from now on; false when `requestId` no longer holds the claim. */
+  async finish(id: string, requestId: string, now: Date = new Date()): Promise<boolean> {
+    return this.conditionally(() =>
+      this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { chunkId: id },
+          UpdateExpression: "SET finishedAt = :now",
+          ConditionExpression: "claimedBy = :requestId",
+          ExpressionAttributeValues: { ":requestId": requestId, ":now": epochSeconds(now) },
+        }),
+      ),
+    );
+  }
+
+  /** Gives an unfinished claim of `requestId` back, so that a retry after a failure can act; another's claim is left alone. */
+  async release(id: string, requestId: string): Promise<void> {
+    await this.conditionally(() =>
+      this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { chunkId: id },
+          ConditionExpression: "claimedBy = :requestId AND attribute_not_exists(finishedAt)",
+          ExpressionAttributeValues: { ":requestId": requestId },
+        }),
+      ),
+    );
+  }
+
+  /** True when the write was made, false when its condition did not hold. */
+  private async conditionally(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException") {
@@ -27,9 +72,8 @@ export class DeduplicationLedger {
       throw error;
     }
   }
+}
 
-  /** Gives a claim back, so that a retry after a failure can act. */
-  async release(id: string): Promise<void> {
-    await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { chunkId: id } }));
-  }
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
 }

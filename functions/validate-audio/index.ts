@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context } from "aws-lambda";
 import { AudioStatus } from "../shared/audio-events";
 import { audioFailedMessage, storedDetailSchema } from "../shared/audio-event-schemas";
 import { broadcast } from "../shared/broadcaster";
@@ -39,13 +40,22 @@ const ledger = new DeduplicationLedger(
 );
 
 /** Gives a claim back and fails with the original error, even when the release itself fails. */
-async function releaseAndRethrow(chunkId: string, error: unknown): Promise<never> {
+async function releaseAndRethrow(chunkId: string, requestId: string, error: unknown): Promise<never> {
   try {
-    await ledger.release(chunkId);
+    await ledger.release(chunkId, requestId);
   } catch (releaseError) {
     logger.error("Could not release the chunk claim; a retry will treat the chunk as a duplicate", { error: releaseError as Error });
   }
   throw error;
+}
+
+/** Marks the chunk's claim finished; a failure is logged, not thrown, since a retry would broadcast the chunk again. */
+async function finishClaim(chunkId: string, requestId: string): Promise<void> {
+  try {
+    if (!(await ledger.finish(chunkId, requestId))) logger.warn("The chunk claim was no longer this invocation's when it finished");
+  } catch (error) {
+    logger.error("Could not mark the chunk claim finished", { error: error as Error });
+  }
 }
 
 export interface ValidateResult {
@@ -53,9 +63,14 @@ export interface ValidateResult {
   delivered?: number;
 }
 
-/** Reads a STORED chunk back, validates it, and broadcasts it once to the sender's channel, or tells the sender why not. */
-export const handler = async (event: { id?: string; detail?: unknown }): Promise<ValidateResult> => {
-  startInvocation(logger, { eventId: event.id });
+/**
+ * Reads a STORED chunk back, validates it, and broadcasts it once to the sender's channel, or tells the sender why not.
+ * The chunk is claimed under this invocation's request id, so a retry or a resume of this same invocation (after a
+ * crash between claim and broadcast) still acts, while another delivery of the same chunk is a duplicate.
+ */
+export const handler = async (event: { id?: string; detail?: unknown }, context: Pick<Context, "awsRequestId">): Promise<ValidateResult> => {
+  const requestId = context.awsRequestId;
+  startInvocation(logger, { eventId: event.id, requestId });
   const parsed = storedDetailSchema.safeParse(event.detail);
   if (!parsed.success) {
     logger.error("Malformed STORED event", { eventId: event.id, issues: parsed.error.issues.slice(0, 5) });
@@ -72,7 +87,7 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
   const author = detail.message.author;
   logger.appendKeys({ chunkId: detail.chunk_id, connectionId: sender.connectionId });
 
-  if (!(await ledger.claim(detail.chunk_id))) {
+  if (!(await ledger.claim(detail.chunk_id, requestId))) {
     logger.info("Duplicate delivery suppressed");
     metrics.addMetric("DuplicatesSuppressed", MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
@@ -86,7 +101,7 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
     audio = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
   } catch (error) {
     // Give the claim back so that the retry EventBridge makes can still deliver the chunk.
-    return releaseAndRethrow(detail.chunk_id, error);
+    return releaseAndRethrow(detail.chunk_id, requestId, error);
   }
   const verdict = validatePcm(audio, limits);
   metrics.addMetric("ValidationLatency", MetricUnit.Milliseconds, performance.now() - started);
@@ -96,6 +111,7 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
     metrics.addMetric("ValidationFailures", MetricUnit.Count, 1);
     metrics.publishStoredMetrics();
     await sendToConnection(sender, audioFailedMessage(author, detail.timestamp, verdict.code, verdict.reason), logger);
+    await finishClaim(detail.chunk_id, requestId);
     return { status: "rejected" };
   }
 
@@ -104,7 +120,7 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
     members = await connections.listChannel(detail.channel);
   } catch (error) {
     // As for the read: the retry must find the chunk unclaimed, or it is dropped as a duplicate.
-    return releaseAndRethrow(detail.chunk_id, error);
+    return releaseAndRethrow(detail.chunk_id, requestId, error);
   }
   const recipients = members.filter((connectionId) => connectionId !== sender.connectionId);
   const result = await broadcast({
@@ -125,6 +141,7 @@ export const handler = async (event: { id?: string; detail?: unknown }): Promise
   metrics.addMetric("BroadcastDeliveries", MetricUnit.Count, result.delivered);
   metrics.addMetric("BroadcastFailures", MetricUnit.Count, result.failed);
   metrics.addMetric("StaleConnectionsRemoved", MetricUnit.Count, result.gone);
+  await finishClaim(detail.chunk_id, requestId);
   metrics.publishStoredMetrics();
   logger.info("Audio broadcast", { channel: detail.channel, ...result });
   return { status: "broadcast", delivered: result.delivered };
