@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,35 +5,10 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json";
-import { RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
+import { RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
 import { LOCAL_CREDENTIALS } from "../../local/services/credentials";
 import { rawRequest, statusOf, upgradeRequest } from "../local/support";
-import { prepareVoiceProject } from "./support";
-
-interface RunningCli {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Runs the bundled runtime the way `npm run local` does, in a project folder holding cdktf.out and dist. */
-function runCli(cwd: string, args: string[] = []): RunningCli {
-  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(cli: RunningCli, text: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cli.output().includes(text)) {
-    if (cli.child.exitCode !== null) throw new Error(`Runtime exited with ${cli.child.exitCode} before printing "${text}":\n${cli.output()}`);
-    if (Date.now() > deadline) throw new Error(`Runtime did not print "${text}" within ${timeoutMs} ms:\n${cli.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { prepareVoiceProject, runCli, waitForOutput } from "./support";
 
 let root: string;
 

@@ -1,9 +1,11 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import WebSocket from "ws";
 import { startRuntime, type LocalRuntime } from "../../local/runtime";
+import { RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
 import { FUNCTIONS_DIST_DIR } from "../../scripts/lib/paths";
 import { GameVoiceStack, type GameVoiceConfig } from "../../stacks/game-voice-stack";
 
@@ -140,3 +142,28 @@ export function pcm(bytes: number, fill = 7): string {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RunningCli {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the bundled runtime the way `npm run local` does, in a project folder holding cdktf.out and dist. */
+export function runCli(cwd: string, args: string[] = []): RunningCli {
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+export async function waitForOutput(cli: RunningCli, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cli.output().includes(text)) {
+    if (cli.child.exitCode !== null) throw new Error(`Runtime exited with ${cli.child.exitCode} before printing "${text}":\n${cli.output()}`);
+    if (Date.now() > deadline) throw new Error(`Runtime did not print "${text}" within ${timeoutMs} ms:\n${cli.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
