@@ -7,12 +7,14 @@ import { LocalEventBridge } from "./eventbridge/event-bus";
 import type { DeadLetter } from "./eventbridge/target-delivery";
 import { startEventBridgeService } from "./eventbridge/http-service";
 import { LocalFunction, type AsyncFailure } from "./functions/function-host";
+import { resumeInvocations } from "./functions/invocation-journal";
 import { buildStackModel, type StackModel } from "./model/stack-model";
 import { readSynthesizedStacks, type SynthesizedStack } from "./model/terraform-config";
 import { lockDataFolder } from "./services/data-folder";
 import { createTable, startDynamoDb, startTtlSweeper } from "./services/dynamodb";
 import { LOCAL_CREDENTIALS } from "./services/credentials";
 import { startS3 } from "./services/s3";
+import { openStackJournals, type StackJournals } from "./services/stack-journals";
 
 export interface RuntimeOptions {
   /** Folder holding `stacks/<id>/cdk.tf.json`. */
@@ -21,7 +23,7 @@ export interface RuntimeOptions {
   stacks?: string[];
   /** First port; the services and APIs take the ports after it. 0 lets the OS pick each. @default - 0 */
   port?: number;
-  /** Keep DynamoDB and S3 state, and the user pools' signing keys, here between runs. @default - fresh state */
+  /** Keep DynamoDB and S3 state, the user pools' signing keys, and journals of accepted events and queued invocations here between runs. @default - fresh state */
   dataDir?: string;
   region?: string;
   account?: string;
@@ -134,7 +136,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     );
     events.onUnknownBus(({ busName }) => log(`[events] event for unknown bus ${busName} dropped, as AWS does`));
 
+    const resumable: { journals: StackJournals; functions: LocalFunction[] }[] = [];
     for (const model of models) {
+      const journals = options.dataDir ? openStackJournals(options.dataDir, model.id, log) : undefined;
+      const stackFunctions: LocalFunction[] = [];
+      if (journals) resumable.push({ journals, functions: stackFunctions });
       for (const table of model.tables) await createTable(dynamo.client, table);
       for (const fnModel of model.functions) {
         if (functions.has(fnModel.name)) throw new Error(`Function ${fnModel.name} is defined by more than one stack`);
@@ -143,7 +149,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
           routes,
           log,
           asyncInvocation: fnModel.asyncInvocation,
+          journal: journals?.invocations,
         });
+        stackFunctions.push(fn);
         fn.on("async-failure", (failure: AsyncFailure) =>
           recordDeadLetter(failure, `${failure.functionName} failed ${failure.attempts} time(s): ${failure.error.errorType}: ${failure.error.errorMessage}`),
         );
@@ -163,6 +171,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
           arn: target.arn,
           retryPolicy: target.retryPolicy,
           deadLetterArn: target.deadLetterArn,
+          journal: journals?.events,
           invoke: async (event) => {
             if (!fn) throw new Error(`Target ${target.arn} is not a function the local runtime runs`);
             fn.invokeAsync(event);
@@ -171,6 +180,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       }
       for (const pool of model.userPools) pools.addPool({ id: pool.id, name: pool.name, clients: pool.clients });
     }
+    // Resumed only now, so that every resumed delivery finds its function and every invocation its environment.
+    let resumed = 0;
+    for (const stack of resumable) {
+      resumed += events.resume(stack.journals.events);
+      resumed += resumeInvocations(stack.journals.invocations, stack.functions, (failure) =>
+        recordDeadLetter(failure, `${failure.functionName} dropped queued invocation ${failure.requestId}: ${failure.error.errorMessage}`),
+      );
+    }
+    log(
+      options.dataDir
+        ? `[runtime] Accepted events and queued invocations are journaled in ${join(options.dataDir, "journal")}; ${resumed} resumed from the last run`
+        : "[runtime] Accepted events and queued invocations are held in memory only and do not survive a restart (keep them with a data folder, --data DIR)",
+    );
     events.start();
     const total = (what: (model: StackModel) => unknown[]) => models.reduce((sum, model) => sum + what(model).length, 0);
     log(

@@ -15,6 +15,8 @@ export interface VoiceRuntime {
   apiKey: string;
   userPoolId: string;
   bucket: string;
+  /** What the runtime logged, in order. */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}, d
     apiKey: endpoints.websocket!.apiKey!,
     userPoolId: endpoints.userPools.players.id,
     bucket: endpoints.buckets.audio,
+    logs,
     close: async () => {
       await runtime.close();
       if (!existingRoot) rmSync(root, { recursive: true, force: true });
