@@ -150,6 +150,8 @@ export interface RunningCli {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
+  /** Settles once the process has exited and all it wrote has been read. */
+  closed: Promise<void>;
 }
 
 /** Runs the bundled runtime the way `npm run local` does, in a project folder holding cdktf.out and dist. */
@@ -159,7 +161,8 @@ export function runCli(cwd: string, args: string[] = []): RunningCli {
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  return { child, output: () => output, exited, closed };
 }
 
 export async function waitForOutput(cli: RunningCli, text: string, timeoutMs = 30_000): Promise<void> {
