@@ -10,7 +10,8 @@ const USAGE = `Usage: npm start -- [--stacks a,b] [--port N] [--data DIR] [--ttl
 
   --stacks a,b   run only these stacks (default: every synthesized stack)
   --port N       first port to use; services and APIs take the ports after it (default 0: free ports)
-  --data DIR     keep DynamoDB and S3 state and signing keys in DIR between runs (default: fresh state each run)
+  --data DIR     keep DynamoDB and S3 state, signing keys, and accepted events and queued invocations (resumed
+                 after a crash) in DIR between runs (default: fresh state each run)
   --ttl-sweep S  seconds between sweeps for expired TTL items (default 5)`;
 
 function table(rows: string[][]): string {
