@@ -273,13 +273,23 @@ describe("local WebSocket gateway shutting down", () => {
       () => "opened",
       (error: { status?: number }) => error.status ?? "failed",
     );
-    await eventually(() => (stopping as unknown as { inFlight: Set<unknown> }).inFlight.size > 0, "the handshake in flight");
+    // and clients that never close their side: one refused, one that sent nothing at all
+    const stoppingPort = Number(new URL(stopping.url).port);
+    const silent = [connectTcp(stoppingPort, "127.0.0.1"), connectTcp(stoppingPort, "127.0.0.1")];
+    for (const socket of silent) socket.on("error", () => undefined);
+    await Promise.all(silent.map((socket) => new Promise((resolve) => socket.once("connect", resolve))));
+    // refused, before or during the stop, while it reads nothing and never closes its side
+    silent[0].write(upgradeRequest("/live?token=bad"));
+    const internals = stopping as unknown as { inFlight: Set<unknown>; sockets: Set<unknown> };
+    await eventually(() => internals.inFlight.size > 0 && internals.sockets.size >= 5, "the handshake in flight and every client accepted");
     // act
     await stopping.close();
     // assess
     await expect(Promise.all(codes)).resolves.toEqual([1001, 1001, 1001]);
     expect(await inFlight).not.toBe("opened");
     await allDisconnected();
+    await eventually(() => internals.sockets.size === 0, "every TCP connection closed by the gateway");
+    for (const socket of silent) socket.destroy();
   });
 });
 

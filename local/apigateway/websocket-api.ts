@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { TooManyRequestsError, type InvokeResult, type LocalFunction } from "../functions/function-host";
@@ -59,6 +60,8 @@ export class LocalWebSocketApi {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly connections = new Map<string, Connection>();
+  /** Every TCP connection, upgraded or not, so that close() leaves none behind (a client may never close its side). */
+  private readonly sockets = new Set<Socket>();
   /** Handshakes and `$disconnect` invocations under way, so that close() can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Per stage and route, as the stage's default route settings throttle each route. */
@@ -92,6 +95,10 @@ export class LocalWebSocketApi {
     };
     this.server = createServer(guardRequests((request, response) => handleManagementRequest(request, response, this.management), answerManagementError));
     guardSockets(this.server);
+    this.server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
+    });
     this.server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.track(
         this.handleUpgrade(request, socket, head).catch((error: unknown) => {
@@ -137,7 +144,7 @@ export class LocalWebSocketApi {
     for (const connection of this.connections.values()) this.closeConnection(connection, { statusCode: 1001, reason: "Going away" });
     await this.settle();
     this.wss.close();
-    this.server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
     await listening;
   }
 
@@ -420,7 +427,8 @@ function refuse(socket: Duplex, status: number, message: string, headers?: Recor
     socket.destroy();
     return;
   }
-  socket.end(rawResponse(status, { message }, headers));
+  // The refusal is the last word, as with API Gateway: the connection closes once it is written.
+  socket.end(rawResponse(status, { message }, headers), () => socket.destroy());
 }
 
 function identitySourceValue(source: string, headers: SafeRecord<string>, query: QueryParameters): string | undefined {
