@@ -1,10 +1,7 @@
 import { App } from "cdktf";
-import { GameVoiceStack } from "./stacks/game-voice-stack";
+import { composeStacks } from "./stacks/app";
 import { regionFromEnvironment } from "./stacks/providers";
 
 const app = new App();
-const region = regionFromEnvironment();
-
-new GameVoiceStack(app, "game-voice", { region });
-
+composeStacks(app, regionFromEnvironment());
 app.synth();

@@ -12,7 +12,7 @@ import { buildStackModel, type StackModel } from "./model/stack-model";
 import { readSynthesizedStacks, type SynthesizedStack } from "./model/terraform-config";
 import { lockDataFolder } from "./services/data-folder";
 import { createTable, startDynamoDb, startTtlSweeper } from "./services/dynamodb";
-import { LOCAL_CREDENTIALS } from "./services/credentials";
+import { LOCAL_CREDENTIALS, LocalCallers } from "./services/credentials";
 import { startS3 } from "./services/s3";
 import { openStackJournals, type StackJournals } from "./services/stack-journals";
 
@@ -58,6 +58,8 @@ export interface LocalRuntime {
   deadLetters: (DeadLetter | AsyncFailure)[];
   /** Types of resources the runtime does not emulate, with how many each stack has. */
   notEmulated: Record<string, number>;
+  /** The local access keys the functions sign with, and whose each is. */
+  callers: LocalCallers;
   /** Settles when every function has a warm environment and every pool its signing keys. */
   warm: Promise<void>;
   close(): Promise<void>;
@@ -107,8 +109,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     closers.push(authService.close);
     log(`[runtime] Cognito token and JWKS endpoints on ${authService.url}`);
 
+    // Each function signs with its own role's key, so that a service can tell the callers apart.
+    const callers = new LocalCallers();
+    const credentialsOf = (stackId: string, roleArn: string) => {
+      const credentials = callers.issue({ stackId, roleArn });
+      s3.addAccessKey(credentials.accessKeyId, credentials.secretAccessKey);
+      return credentials;
+    };
     const functions = new Map<string, LocalFunction>();
     const apiUrls: Record<string, Record<string, string>> = {};
+    // By stack: two stacks may declare their APIs at the same address.
+    const apisOfStack = new Map<string, LocalWebSocketApi[]>();
     for (const model of firstPass) {
       apiUrls[model.id] = {};
       for (const apiModel of model.webSocketApis) {
@@ -116,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         await api.listen(takePort());
         closers.push(() => api.close());
         webSocketApis.push(api);
+        apisOfStack.set(model.id, [...(apisOfStack.get(model.id) ?? []), api]);
         log(`[runtime] WebSocket API ${apiModel.name} on ${api.url}`);
         apiUrls[model.id][apiModel.address] = api.url;
       }
@@ -145,7 +157,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       for (const fnModel of model.functions) {
         if (functions.has(fnModel.name)) throw new Error(`Function ${fnModel.name} is defined by more than one stack`);
         const fn = new LocalFunction(fnModel, {
-          environment: functionEnvironment(fnModel.environment, fnModel.name, fnModel.memoryMb, region, { dynamodb: dynamo.url, s3: s3.url, events: eventsService.url }),
+          environment: functionEnvironment(
+            fnModel.environment,
+            fnModel.name,
+            fnModel.memoryMb,
+            region,
+            { dynamodb: dynamo.url, s3: s3.url, events: eventsService.url },
+            credentialsOf(model.id, fnModel.roleArn),
+          ),
           routes,
           log,
           asyncInvocation: fnModel.asyncInvocation,
@@ -220,7 +239,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       stacks: Object.fromEntries(
         models.map((model) => {
           const apiModel = model.webSocketApis[0];
-          const api = webSocketApis.find((candidate) => candidate.model.address === apiModel?.address && model.webSocketApis.includes(apiModel));
+          const api = apisOfStack.get(model.id)?.find((candidate) => candidate.model.address === apiModel?.address);
           return [
             model.id,
             {
@@ -236,7 +255,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       services: { dynamodb: dynamo.url, s3: s3.url, events: eventsService.url, auth: authService.url },
     };
 
-    return { endpoints, models, functions, webSocketApis, events, deadLetters, notEmulated, warm: warming, close };
+    return { endpoints, models, functions, webSocketApis, events, deadLetters, notEmulated, callers, warm: warming, close };
   } catch (error) {
     await close();
     throw error;
@@ -250,13 +269,15 @@ export function functionEnvironment(
   memoryMb: number,
   region: string,
   services: { dynamodb: string; s3: string; events: string },
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = LOCAL_CREDENTIALS,
 ): Record<string, string> {
   return {
     ...own,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
     AWS_ENDPOINT_URL_DYNAMODB: services.dynamodb,
     AWS_ENDPOINT_URL_S3: services.s3,
     AWS_ENDPOINT_URL_EVENTBRIDGE: services.events,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Testing } from "cdktf";
+import { Testing, type App, type TerraformStack } from "cdktf";
 import WebSocket from "ws";
 import { startRuntime, type LocalRuntime } from "../../local/runtime";
 import { RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
@@ -21,24 +21,39 @@ export interface VoiceRuntime {
 }
 
 /**
- * Synthesizes the game-voice stack into a folder laid out like a project (cdktf.out beside a copy of dist), so the
- * runtime reads exactly what `npm run synth` writes, and starts it as `npm start` does.
+ * Synthesizes stacks into a folder laid out like a project (cdktf.out beside a copy of dist), so the runtime reads
+ * exactly what `npm run synth` writes, and starts it as `npm start` does.
  */
-export function prepareVoiceProject(config: Partial<GameVoiceConfig> = {}): string {
+export function prepareProject(compose: (app: App) => TerraformStack[]): string {
   const root = mkdtempSync(join(tmpdir(), "e2e-"));
   cpSync(FUNCTIONS_DIST_DIR, join(root, "dist", "functions"), { recursive: true });
-  const stackDir = join(root, "cdktf.out", "stacks", "game-voice");
-  mkdirSync(stackDir, { recursive: true });
-  const stack = new GameVoiceStack(Testing.app(), "game-voice", { region: "us-east-1", ...config });
-  writeFileSync(join(stackDir, "cdk.tf.json"), Testing.synth(stack));
+  for (const stack of compose(Testing.app())) {
+    const stackDir = join(root, "cdktf.out", "stacks", stack.node.id);
+    mkdirSync(stackDir, { recursive: true });
+    writeFileSync(join(stackDir, "cdk.tf.json"), Testing.synth(stack));
+  }
   return root;
+}
+
+/** A project holding the game-voice stack alone. */
+export function prepareVoiceProject(config: Partial<GameVoiceConfig> = {}): string {
+  return prepareProject((app) => [new GameVoiceStack(app, "game-voice", { region: "us-east-1", ...config })]);
 }
 
 export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}, dataDir?: string, existingRoot?: string): Promise<VoiceRuntime> {
   const root = existingRoot ?? prepareVoiceProject(config);
   const logs: string[] = [];
   const runtime = await startRuntime({ outDir: join(root, "cdktf.out"), log: (line) => logs.push(line), ttlSweepSeconds: 1, prewarm: "wait", dataDir });
-  const endpoints = runtime.endpoints.stacks["game-voice"];
+  return voiceOf(runtime, "game-voice", logs, async () => {
+    await runtime.close();
+    if (!existingRoot) rmSync(root, { recursive: true, force: true });
+  });
+}
+
+/** The endpoints of one voice stack of a running runtime, in the shape the helpers below take. */
+export function voiceOf(runtime: LocalRuntime, stackId: string, logs: string[], close: () => Promise<void> = () => runtime.close()): VoiceRuntime {
+  const endpoints = runtime.endpoints.stacks[stackId];
+  if (!endpoints) throw new Error(`No stack ${stackId} in the runtime; it runs ${Object.keys(runtime.endpoints.stacks).join(", ")}`);
   return {
     runtime,
     url: endpoints.websocket!.url,
@@ -46,10 +61,7 @@ export async function startVoiceRuntime(config: Partial<GameVoiceConfig> = {}, d
     userPoolId: endpoints.userPools.players.id,
     bucket: endpoints.buckets.audio,
     logs,
-    close: async () => {
-      await runtime.close();
-      if (!existingRoot) rmSync(root, { recursive: true, force: true });
-    },
+    close,
   };
 }
 

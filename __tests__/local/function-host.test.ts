@@ -25,6 +25,7 @@ function model(name: string, bundleDir: string, overrides: Partial<FunctionModel
     bundleDir,
     handler: "index.handler",
     runtime: "nodejs22.x",
+    roleArn: `arn:aws:iam::000000000000:role/${name}`,
     timeoutSeconds: 3,
     memoryMb: 128,
     environment: {},

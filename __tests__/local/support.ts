@@ -10,7 +10,7 @@ export function functionModel(root: string, name: string, source: string, timeou
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "index.mjs"), source);
-  return { address: name, name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, invokeArn: "", bundleDir: dir, handler: "index.handler", runtime: "nodejs22.x", timeoutSeconds, memoryMb: 128, environment: {} };
+  return { address: name, name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, invokeArn: "", bundleDir: dir, handler: "index.handler", runtime: "nodejs22.x", roleArn: `arn:aws:iam::000000000000:role/${name}`, timeoutSeconds, memoryMb: 128, environment: {} };
 }
 
 /** A WebSocket handshake as a client writes it, with extra header lines appended. */

@@ -5,6 +5,8 @@ import type { Value } from "./expression";
 export interface LocalSettings {
   region: string;
   account: string;
+  /** The stack whose resources these are: every id the runtime makes up is qualified by it, so stacks never collide. */
+  stackId?: string;
   /** Base URL of each WebSocket API's own server, by the API's Terraform address; filled when ports are known. */
   webSocketUrls?: Record<string, string>;
 }
@@ -20,6 +22,11 @@ export function stableId(address: string, length: number, alphabet = "abcdefghij
     }
   }
   return out;
+}
+
+/** A resource's address qualified by its stack: cdktf addresses do not contain the stack id, so two stacks share them. */
+export function qualifiedAddress(settings: Pick<LocalSettings, "stackId">, address: string): string {
+  return settings.stackId ? `${settings.stackId}/${address}` : address;
 }
 
 type Attributes = Record<string, Value>;
@@ -39,13 +46,13 @@ const arn = (settings: LocalSettings, service: string, resource: string) =>
  */
 export const COMPUTED_ATTRIBUTES: Record<string, IdentityFn> = {
   aws_dynamodb_table: (_, config, s) => ({ id: config("name"), arn: arn(s, "dynamodb", `table/${config("name")}`) }),
-  aws_s3_bucket: (address, config) => {
+  aws_s3_bucket: (address, config, s) => {
     const explicit = config("bucket");
-    const name = typeof explicit === "string" ? explicit : `${String(config("bucket_prefix") ?? "bucket-")}${stableId(address, 12)}`;
+    const name = typeof explicit === "string" ? explicit : `${String(config("bucket_prefix") ?? "bucket-")}${stableId(qualifiedAddress(s, address), 12)}`;
     return { id: name, bucket: name, arn: `arn:aws:s3:::${name}` };
   },
   aws_kms_key: (address, _, s) => {
-    const keyId = `${stableId(address, 8, "0123456789abcdef")}-0000-4000-8000-${stableId(address + "#", 12, "0123456789abcdef")}`;
+    const keyId = `${stableId(qualifiedAddress(s, address), 8, "0123456789abcdef")}-0000-4000-8000-${stableId(qualifiedAddress(s, address) + "#", 12, "0123456789abcdef")}`;
     return { id: keyId, key_id: keyId, arn: arn(s, "kms", `key/${keyId}`) };
   },
   aws_kms_alias: (_, config, s) => ({ id: config("name"), arn: arn(s, "kms", String(config("name"))) }),
@@ -61,12 +68,12 @@ export const COMPUTED_ATTRIBUTES: Record<string, IdentityFn> = {
     arn: arn(s, "sqs", String(config("name"))),
   }),
   aws_cognito_user_pool: (address, _, s) => {
-    const id = `${s.region}_${stableId(address, 9, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")}`;
+    const id = `${s.region}_${stableId(qualifiedAddress(s, address), 9, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")}`;
     return { id, arn: arn(s, "cognito-idp", `userpool/${id}`), endpoint: `cognito-idp.${s.region}.amazonaws.com/${id}` };
   },
-  aws_cognito_user_pool_client: (address) => ({ id: stableId(address, 26) }),
+  aws_cognito_user_pool_client: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 26) }),
   aws_apigatewayv2_api: (address, _, s) => {
-    const id = stableId(address, 10);
+    const id = stableId(qualifiedAddress(s, address), 10);
     return {
       id,
       api_endpoint: s.webSocketUrls?.[address] ?? `wss://${id}.execute-api.${s.region}.amazonaws.com`,
@@ -80,12 +87,12 @@ export const COMPUTED_ATTRIBUTES: Record<string, IdentityFn> = {
     const stage = String(config("name"));
     return { id: stage, invoke_url: `${base}/${stage}`, execution_arn: arn(s, "execute-api", `${api}/${stage}`), arn: address };
   },
-  aws_apigatewayv2_integration: (address) => ({ id: stableId(address, 7) }),
-  aws_apigatewayv2_route: (address) => ({ id: stableId(address, 7) }),
-  aws_apigatewayv2_authorizer: (address) => ({ id: stableId(address, 6) }),
-  aws_apigatewayv2_deployment: (address) => ({ id: stableId(address, 6) }),
-  aws_api_gateway_api_key: (address) => ({ id: stableId(address, 10), value: stableId(`${address}#value`, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") }),
-  aws_api_gateway_usage_plan: (address) => ({ id: stableId(address, 6) }),
+  aws_apigatewayv2_integration: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 7) }),
+  aws_apigatewayv2_route: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 7) }),
+  aws_apigatewayv2_authorizer: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 6) }),
+  aws_apigatewayv2_deployment: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 6) }),
+  aws_api_gateway_api_key: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 10), value: stableId(`${qualifiedAddress(s, address)}#value`, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") }),
+  aws_api_gateway_usage_plan: (address, _, s) => ({ id: stableId(qualifiedAddress(s, address), 6) }),
   aws_lambda_function: (_, config, s) => {
     const functionArn = arn(s, "lambda", `function:${config("function_name")}`);
     return {

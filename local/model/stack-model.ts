@@ -56,6 +56,8 @@ export interface FunctionModel {
   bundleDir: string;
   handler: string;
   runtime: string;
+  /** The execution role; its local credentials are the function's own. */
+  roleArn: string;
   timeoutSeconds: number;
   memoryMb: number;
   reservedConcurrency?: number;
@@ -218,6 +220,7 @@ export function buildStackModel(stack: SynthesizedStack, settings: LocalSettings
       invokeArn: String(resolver.attribute(address, "invoke_arn")),
       bundleDir: resolvePath(stack.dir, sourceDir),
       handler: String(config.handler ?? "index.handler"),
+      roleArn: String(config.role),
       runtime: String(config.runtime ?? "nodejs22.x"),
       timeoutSeconds: num(config.timeout, 3),
       memoryMb: num(config.memory_size, 128),

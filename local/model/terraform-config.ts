@@ -43,10 +43,14 @@ export class StackResolver {
   private readonly cache = new Map<string, Value>();
   private readonly resolving = new Set<string>();
 
+  private readonly settings: LocalSettings;
+
   constructor(
     private readonly stack: SynthesizedStack,
-    private readonly settings: LocalSettings,
-  ) {}
+    settings: LocalSettings,
+  ) {
+    this.settings = { ...settings, stackId: stack.id };
+  }
 
   /** Every resource of a type, by name, with its raw configuration. */
   resourcesOf(type: string): [name: string, config: Block][] {

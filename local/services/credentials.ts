@@ -1,2 +1,58 @@
-/** The credentials every local client and function uses; s3rver checks signatures against exactly these. */
+import { stableId } from "../model/identities";
+
+/** The credentials of the runtime's own clients and of users' tools; s3rver knows them as its built-in key. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export interface RoleCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/** Who signs with a local access key: the stack and the role it stands for. */
+export interface LocalCaller {
+  stackId: string;
+  roleArn: string;
+}
+
+const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/**
+ * Temporary credentials of one role of one stack, as Lambda hands a function its execution role's: the same on every
+ * run (so a `--data` folder's state stays readable), and different for every role and stack, so that a service can
+ * tell the callers apart by the access key they sign with.
+ */
+export function roleCredentials(caller: LocalCaller): RoleCredentials {
+  const seed = `${caller.stackId}/${caller.roleArn}`;
+  return {
+    accessKeyId: `ASIA${stableId(`${seed}#id`, 16, UPPER)}`,
+    secretAccessKey: stableId(`${seed}#secret`, 40, SECRET),
+    sessionToken: stableId(`${seed}#session`, 64, SECRET),
+  };
+}
+
+/** The local access keys in use, each with the caller it belongs to. */
+export class LocalCallers {
+  private readonly byAccessKey = new Map<string, LocalCaller>();
+
+  /** Issues (or gives again) the credentials of a role of a stack. */
+  issue(caller: LocalCaller): RoleCredentials {
+    const credentials = roleCredentials(caller);
+    this.byAccessKey.set(credentials.accessKeyId, { ...caller });
+    return credentials;
+  }
+
+  /** The caller signing with `accessKeyId`, or undefined for a key this runtime never issued. */
+  callerOf(accessKeyId: string): LocalCaller | undefined {
+    return this.byAccessKey.get(accessKeyId);
+  }
+
+  /** Every issued key with its secret, for services that check signatures themselves. */
+  keys(): { accessKeyId: string; secretAccessKey: string }[] {
+    return [...this.byAccessKey.values()].map((caller) => {
+      const { accessKeyId, secretAccessKey } = roleCredentials(caller);
+      return { accessKeyId, secretAccessKey };
+    });
+  }
+}

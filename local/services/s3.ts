@@ -1,11 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import S3rver from "s3rver";
+import AWSAccount from "s3rver/lib/models/account.js";
 import type { BucketModel } from "../model/stack-model";
 import { replaceContinuationTokens } from "./s3-continuation";
 
 export interface LocalS3 {
   url: string;
+  /** Lets s3rver check signatures made with another key pair besides its built-in one. */
+  addAccessKey(accessKeyId: string, secretAccessKey: string): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export async function startS3(options: { port?: number; dataDir?: string; bucket
   const { port } = (await server.run()) as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    // s3rver keeps one account, whose key pairs it checks every signature against.
+    addAccessKey: (accessKeyId, secretAccessKey) => AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey),
     close: async () => {
       await server.close();
       if (!options.dataDir) rmSync(directory, { recursive: true, force: true });

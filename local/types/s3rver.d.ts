@@ -27,3 +27,11 @@ declare module "s3rver/lib/models/error.js" {
     constructor(code: string, message: string, detail?: Record<string, unknown>);
   }
 }
+
+declare module "s3rver/lib/models/account.js" {
+  /** s3rver's accounts; every signature is checked against the key pairs of the one built-in account. */
+  export default class AWSAccount {
+    static DUMMY_ACCOUNT: AWSAccount;
+    createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+  }
+}

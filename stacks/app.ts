@@ -1,0 +1,7 @@
+import type { App, TerraformStack } from "cdktf";
+import { GameVoiceStack } from "./game-voice-stack";
+
+/** Every system of the product, one stack each, as `main.ts` synthesizes them and the local runtime runs them together. */
+export function composeStacks(app: App, region: string): TerraformStack[] {
+  return [new GameVoiceStack(app, "game-voice", { region })];
+}
