@@ -129,7 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         webSocketApis.push(api);
         apisOfStack.set(model.id, [...(apisOfStack.get(model.id) ?? []), api]);
         log(`[runtime] WebSocket API ${apiModel.name} on ${api.url}`);
-        apiUrls[model.id][apiModel.address] = api.url;
+        apiUrls[model.id][apiModel.address] = synthesizedBaseUrl(api.domainName);
       }
     }
     const models = synthesized.map((stack: SynthesizedStack) => buildStackModel(stack, { ...settings, webSocketUrls: apiUrls[stack.id] }));
@@ -260,6 +260,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     await close();
     throw error;
   }
+}
+
+/**
+ * What the API's `api_endpoint` (and its stage's `invoke_url`) resolve to locally: AWS's `wss://` scheme on the local
+ * host, so that the `https://` management endpoint a stack derives from it (`managementEndpoint`) is one that the
+ * functions' routing sends to the local gateway, as code without a request context (a scheduled cleanup) needs.
+ */
+export function synthesizedBaseUrl(domainName: string): string {
+  return `wss://${domainName}`;
 }
 
 /** A function's own variables, then what makes the unchanged AWS SDK and Powertools talk to the local services. */

@@ -1,11 +1,16 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateString, ExpressionError, type ReferenceResolver } from "../../local/model/expression";
 import { buildStackModel, type StackModel } from "../../local/model/stack-model";
 import { readSynthesizedStacks } from "../../local/model/terraform-config";
+import { synthesizedBaseUrl } from "../../local/runtime";
+import { NodeFunction } from "../../modules/lambda-function";
+import { WebSocketApi } from "../../modules/websocket";
 import { GameVoiceStack } from "../../stacks/game-voice-stack";
 
 const noReferences: ReferenceResolver = (_, text) => {
@@ -157,5 +162,27 @@ describe("logical names of resources", () => {
     expect(logicalName({}, "websocket_connections_table_2A6652F4")).toBe("connections");
     expect(logicalName({}, "audio_audio-bucket_B3DAF5C5")).toBe("audio");
     expect(logicalName({}, "players_0F1E2D3C")).toBe("players");
+  });
+});
+
+describe("the management endpoint of a WebSocket API, run locally", () => {
+  it("does resolve to the https URL the functions' routing sends to the local gateway when a function takes it from the module", () => {
+    // prepare: a function that reaches @connections without a request context, from the module's endpoint
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "endpoint-probe");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    new ArchiveProvider(stack, "archive");
+    const api = new WebSocketApi(stack, "websocket", { name: "probe" });
+    const cleanup = new NodeFunction(stack, "cleanup", { functionName: "probe-cleanup", bundle: "ws-default", environment: { MANAGEMENT_ENDPOINT: api.managementEndpoint } });
+    api.addRoute("$default", { handler: cleanup });
+    const outDir = mkdtempSync(join(tmpdir(), "model-"));
+    mkdirSync(join(outDir, "stacks", "endpoint-probe"), { recursive: true });
+    writeFileSync(join(outDir, "stacks", "endpoint-probe", "cdk.tf.json"), Testing.synth(stack));
+    const [synthesized] = readSynthesizedStacks(outDir);
+    const apiAddress = `aws_apigatewayv2_api.${Object.keys(synthesized.resources.aws_apigatewayv2_api)[0]}`;
+    // act
+    const probe = buildStackModel(synthesized, { region: "us-east-1", account: "000000000000", webSocketUrls: { [apiAddress]: synthesizedBaseUrl("127.0.0.1:4510") } });
+    // assess
+    expect(probe.functions.find((fn) => fn.name === "probe-cleanup")!.environment.MANAGEMENT_ENDPOINT).toBe("https://127.0.0.1:4510/live");
   });
 });
