@@ -3,14 +3,11 @@
  * message and the HTTP status. The Cognito API reference gives 400 for every client error of its JSON API,
  * ResourceNotFoundException included.
  */
+import { AwsServiceError } from "../protocol/aws-json";
 
-export class CognitoError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
+export class CognitoError extends AwsServiceError {
+  constructor(code: string, message: string, statusCode = 400) {
+    super(code, message, statusCode);
     this.name = "CognitoError";
   }
 }

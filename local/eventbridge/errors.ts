@@ -2,10 +2,11 @@
  * Errors the local EventBridge answers with, shaped as AWS's: a code (the `__type` on the wire), a message and the
  * HTTP status the real service uses.
  */
+import { AwsServiceError } from "../protocol/aws-json";
 
-export class EventBridgeError extends Error {
-  constructor(readonly code: string, message: string, readonly statusCode = 400) {
-    super(message);
+export class EventBridgeError extends AwsServiceError {
+  constructor(code: string, message: string, statusCode = 400) {
+    super(code, message, statusCode);
     this.name = "EventBridgeError";
   }
 }

@@ -3,6 +3,7 @@
  * protocol does (wrong types are a SerializationException, missing members a ValidationException) and calls the
  * engine. Operations not listed here are answered as not implemented by the front door.
  */
+import { isJsonObject as isObject } from "../protocol/aws-json";
 import { EventBridgeError, validationError } from "./errors";
 import type { LocalEventBridge } from "./event-bus";
 import type { PutEventsRequestEntry } from "./put-events";
@@ -106,10 +107,6 @@ const isString = (value: unknown): value is string => typeof value === "string";
 const isNumber = (value: unknown): value is number => typeof value === "number";
 const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 export function serialization(message: string): EventBridgeError {
   return new EventBridgeError("SerializationException", message);
