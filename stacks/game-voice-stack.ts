@@ -123,12 +123,11 @@ export class GameVoiceStack extends TerraformStack {
       cloudwatchLogsRetentionInDays: retention,
       kmsKeyArn: key.keyArn,
     });
-    const connectionsTable = { tableName: websocket.connectionsTableName, tableArn: websocket.connectionsTableArn };
+    const connectionsTable = websocket.connectionsTable;
 
     const audio = new AudioProcessing(this, "audio", {
       namePrefix: prefix,
       websocket,
-      channelIndexName: CHANNEL_INDEX,
       audioRetentionInDays: config.audioRetentionInDays,
       audioLimits: config.audioLimits,
       kmsKeyArn: key.keyArn,

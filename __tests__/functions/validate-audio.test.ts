@@ -11,8 +11,10 @@ import { DOMAIN_NAME, objectBody, postEndpoint, postedMessages, SENDER, setBaseE
 setBaseEnvironment({
   AUDIO_BUCKET: "voice-audio",
   CONNECTIONS_TABLE: "connections",
-  CHANNEL_INDEX: "by-channel",
+  CONNECTIONS_TABLE_TTL_ATTRIBUTE: "expiresAt",
+  CONNECTIONS_TABLE_INDEXES: "by-channel:channel",
   CHUNKS_TABLE: "chunks",
+  CHUNKS_TABLE_TTL_ATTRIBUTE: "expiresAt",
   MAX_AUDIO_BYTES: "3200",
   SAMPLE_RATE_HZ: "16000",
   MAX_DURATION_MS: "50",
@@ -133,7 +135,8 @@ describe("validate-audio handler", () => {
     expect(queries[0]).toMatchObject({
       TableName: "connections",
       IndexName: "by-channel",
-      ExpressionAttributeValues: { ":channel": "team-red" },
+      ExpressionAttributeNames: { "#key": "channel" },
+      ExpressionAttributeValues: { ":value": "team-red" },
     });
     expect(queries[1].ExclusiveStartKey).toEqual({ connectionId: "listener-1" });
     expect(dynamo.commandCalls(ScanCommand)).toHaveLength(0);

@@ -2,17 +2,17 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ConnectionRecord } from "../../functions/shared/connection-store";
+import type { VoiceConnection } from "../../functions/shared/voice-connection";
 import { ClientError } from "../../functions/shared/errors";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
 import { setBaseEnvironment, webSocketEvent } from "./support";
 
 const TTL_SECONDS = 7200;
-setBaseEnvironment({ CONNECTIONS_TABLE: "connections", CONNECTION_TTL_SECONDS: String(TTL_SECONDS), DEFAULT_CHANNEL: "global" });
+setBaseEnvironment({ CONNECTIONS_TABLE: "connections", CONNECTIONS_TABLE_TTL_ATTRIBUTE: "expiresAt", CONNECTION_TTL_SECONDS: String(TTL_SECONDS), DEFAULT_CHANNEL: "global" });
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
-let connectionRecord: (event: WebSocketEvent, defaultChannel: string, now: number) => ConnectionRecord;
+let connectionRecord: (event: WebSocketEvent, defaultChannel: string, now: number) => VoiceConnection;
 
 const NOW = new Date("2025-01-02T03:04:05.678Z");
 

@@ -4,7 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
 import { setBaseEnvironment, webSocketEvent } from "./support";
 
-setBaseEnvironment({ CONNECTIONS_TABLE: "connections" });
+setBaseEnvironment({ CONNECTIONS_TABLE: "connections", CONNECTIONS_TABLE_TTL_ATTRIBUTE: "expiresAt" });
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;

@@ -11,6 +11,7 @@ import { base64Of, DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnv
 const MAX_AUDIO_BYTES = 1024;
 setBaseEnvironment({
   CONNECTIONS_TABLE: "connections",
+  CONNECTIONS_TABLE_TTL_ATTRIBUTE: "expiresAt",
   EVENT_BUS_NAME: "voice-bus",
   EVENT_SOURCE: "voice-chat",
   EVENT_DETAIL_TYPE: "SendAudioEvent",

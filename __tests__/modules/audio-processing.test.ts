@@ -20,11 +20,11 @@ import {
 const DATA_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1111aaaa-2222-bbbb-3333-cccc4444dddd";
 
 type Props = Omit<AudioProcessingProps, "websocket">;
-const baseProps: Props = { namePrefix: "voice", channelIndexName: "channel-index", kmsKeyArn: DATA_KEY_ARN };
+const baseProps: Props = { namePrefix: "voice", kmsKeyArn: DATA_KEY_ARN };
 
 function synthAudio(props: Partial<Props> = {}): TerraformJson {
   return synthScopeJson((scope) => {
-    const websocket = new WebSocketApi(scope, "ws", { name: "voice" });
+    const websocket = new WebSocketApi(scope, "ws", { name: "voice", connectionsTable: { globalSecondaryIndexes: [{ name: "channel-index", hashKey: "channel" }] } });
     new AudioProcessing(scope, "audio", { ...baseProps, ...props, websocket });
   });
 }
@@ -351,5 +351,18 @@ describe("AudioProcessing validation", () => {
 
     // assess
     expect(act).toThrow(message);
+  });
+});
+
+describe("AudioProcessing and its WebSocket API", () => {
+  it("does refuse a connections table without an index on channel, naming the indexes it has", () => {
+    // act
+    const building = () =>
+      synthScopeJson((scope) => {
+        const websocket = new WebSocketApi(scope, "ws", { name: "voice", connectionsTable: { globalSecondaryIndexes: [{ name: "user-index", hashKey: "userId" }] } });
+        new AudioProcessing(scope, "audio", { ...baseProps, websocket });
+      });
+    // assess
+    expect(building).toThrow("AudioProcessing audio needs the connections table to have an index on channel; it has user-index (userId)");
   });
 });

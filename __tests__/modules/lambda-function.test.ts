@@ -294,6 +294,19 @@ describe("NodeFunction bindTable", () => {
     expect(environment).toEqual({ STAGE: "live" });
   });
 
+  it("does pass the table's TTL attribute and indexes with its name when the table has them", () => {
+    // prepare
+    const table = { ...TABLE, ttlAttribute: "ttl", indexes: [{ name: "room-index", hashKey: "roomId", rangeKey: "connectedAt" }, { name: "user-index", hashKey: "userId" }] };
+    // act
+    const json = synthFunction({}, (fn) => fn.bindTable("CONNECTIONS_TABLE", table, "read"));
+    // assess
+    expect(onlyResource(json, "aws_lambda_function").body.environment.variables).toEqual({
+      CONNECTIONS_TABLE: "players",
+      CONNECTIONS_TABLE_TTL_ATTRIBUTE: "ttl",
+      CONNECTIONS_TABLE_INDEXES: "room-index:roomId:connectedAt,user-index:userId",
+    });
+  });
+
   it("does refuse to point a bound variable at a second table when the name is taken", () => {
     // prepare / act
     const act = constructFunction({}, (fn) => {

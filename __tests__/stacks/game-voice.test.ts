@@ -64,6 +64,11 @@ describe("game-voice inventory", () => {
     expect(grants.length).toBeGreaterThan(10);
     expect(pathValues.length).toBeGreaterThanOrEqual(21);
     expect(Object.keys(json.data?.archive_file ?? {})).toHaveLength(7);
+    // connect, disconnect, message and validate-audio bind the connections table; validate-audio the chunks table too
+    const tableBindings = resourcesOfType(json, "aws_lambda_function").flatMap((fn) =>
+      Object.values((fn.body.environment?.variables ?? {}) as Record<string, string>).filter((value) => parseRef(value)?.type === "aws_dynamodb_table"),
+    );
+    expect(tableBindings).toHaveLength(5);
   });
 });
 

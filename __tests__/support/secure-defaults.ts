@@ -162,6 +162,23 @@ export function describeSecureDefaults(stackId: string, synth: () => TerraformJs
     });
   });
 
+  describe(`${stackId} table bindings`, () => {
+    it("does hand every function bound to a table that table's TTL attribute and indexes with its name", () => {
+      for (const fn of resourcesOfType(json, "aws_lambda_function")) {
+        const variables: Record<string, string> = fn.body.environment?.variables ?? {};
+        for (const [variable, value] of Object.entries(variables)) {
+          const ref = parseRef(value);
+          if (ref?.type !== "aws_dynamodb_table" || ref.attribute !== "name") continue;
+          const table = deref(json, value).body;
+          const ttl = table.ttl?.enabled ? table.ttl.attribute_name : undefined;
+          expect(variables[`${variable}_TTL_ATTRIBUTE`], `${fn.name} ${variable}`).toBe(ttl);
+          const indexes = ((table.global_secondary_index ?? []) as Record<string, string>[]).map((index) => [index.name, index.hash_key, ...(index.range_key ? [index.range_key] : [])].join(":"));
+          expect(variables[`${variable}_INDEXES`]?.split(",") ?? [], `${fn.name} ${variable}`).toEqual(indexes);
+        }
+      }
+    });
+  });
+
   describe(`${stackId} paths`, () => {
     it("does write no absolute path of the synthesizing machine", () => {
       const pathValues: string[] = [];

@@ -1,68 +1,101 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { EnvironmentError } from "./env";
+import { indexOn, type TableBinding } from "./table-binding";
 
-export interface ConnectionRecord {
+/** What every stack's connection record has; each stack adds its own attributes (channel, room, gameId, status ...). */
+export interface StoredConnection {
   connectionId: string;
-  channel: string;
-  userId: string;
-  username: string;
-  /** Epoch milliseconds. */
-  connectedAt: number;
-  /** Epoch seconds after which DynamoDB's TTL removes the record. */
+  /** Epoch seconds after which DynamoDB's TTL removes the record, written under the table's TTL attribute. */
   expiresAt: number;
 }
 
-/** Open connections, keyed by connection id, listed by channel through an index. */
-export class ConnectionStore {
+/**
+ * Open connections of one WebSocket API, keyed by connection id, listed through the indexes the table binding names.
+ * The TTL attribute comes from the binding too: a record's `expiresAt` is written under it, whatever it is called.
+ */
+export class ConnectionStore<R extends StoredConnection> {
+  private readonly ttlAttribute: string;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly channelIndex?: string,
-  ) {}
-
-  async put(record: ConnectionRecord): Promise<void> {
-    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: record }));
+    private readonly binding: TableBinding,
+  ) {
+    if (!binding.ttlAttribute) {
+      throw new EnvironmentError(`Connections table ${binding.tableName} (${binding.variable}) is bound without its TTL attribute`);
+    }
+    this.ttlAttribute = binding.ttlAttribute;
   }
 
-  async get(connectionId: string): Promise<ConnectionRecord | undefined> {
-    const result = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { connectionId }, ConsistentRead: true }),
-    );
-    return result.Item as ConnectionRecord | undefined;
+  get tableName(): string {
+    return this.binding.tableName;
+  }
+
+  async put(record: R): Promise<void> {
+    await this.documents.send(new PutCommand({ TableName: this.tableName, Item: this.toItem(record) }));
+  }
+
+  async get(connectionId: string): Promise<R | undefined> {
+    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { connectionId }, ConsistentRead: true }));
+    return result.Item ? this.fromItem(result.Item) : undefined;
   }
 
   async remove(connectionId: string): Promise<void> {
     await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { connectionId } }));
   }
 
-  /** Connection ids in a channel, every page of the index. */
-  async listChannel(channel: string): Promise<string[]> {
-    if (!this.channelIndex) {
-      throw new Error(`Connection store of ${this.tableName} has no channel index`);
+  /** Sets some attributes of an existing record (a disconnect that keeps the record, a room change); false when there is none. */
+  async update(connectionId: string, changes: Partial<Omit<R, "connectionId">>): Promise<boolean> {
+    const entries = Object.entries(this.toItem(changes as Partial<R>)).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return true;
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { connectionId },
+          UpdateExpression: `SET ${entries.map((_, index) => `#a${index} = :v${index}`).join(", ")}`,
+          ConditionExpression: "attribute_exists(connectionId)",
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#a${index}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException") return false;
+      throw error;
     }
+  }
+
+  /** Connection ids whose `attribute` is `value`, through the index on it, every page. */
+  async listBy(attribute: string, value: string): Promise<string[]> {
+    const index = indexOn(this.binding, attribute);
     const ids: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: this.channelIndex,
-          KeyConditionExpression: "channel = :channel",
-          ExpressionAttributeValues: { ":channel": channel },
+          IndexName: index.name,
+          KeyConditionExpression: "#key = :value",
+          ExpressionAttributeNames: { "#key": attribute },
+          ExpressionAttributeValues: { ":value": value },
           ProjectionExpression: "connectionId",
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
-        ids.push(item.connectionId as string);
-      }
+      for (const item of page.Items ?? []) ids.push(item.connectionId as string);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return ids;
   }
-}
 
-const CHANNEL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+  private toItem(record: Partial<R>): Record<string, unknown> {
+    const { expiresAt, ...rest } = record;
+    return expiresAt === undefined ? rest : { ...rest, [this.ttlAttribute]: expiresAt };
+  }
 
-export function isValidChannel(channel: string): boolean {
-  return CHANNEL_NAME.test(channel);
+  private fromItem(item: Record<string, unknown>): R {
+    const { [this.ttlAttribute]: expiresAt, ...rest } = item;
+    return { ...rest, expiresAt } as R;
+  }
 }

@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { EnvironmentError } from "./env";
+import type { TableBinding } from "./table-binding";
 
 /**
  * Remembers ids for a while, so that a twice-delivered event is acted on once. A claim records the invocation that
@@ -8,11 +10,18 @@ import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient }
  * when it is retried or resumed, and a second delivery of the same event, under another request id, cannot.
  */
 export class DeduplicationLedger {
+  private readonly tableName: string;
+  private readonly ttlAttribute: string;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    table: TableBinding,
     private readonly windowSeconds: number,
-  ) {}
+  ) {
+    if (!table.ttlAttribute) throw new EnvironmentError(`De-duplication table ${table.tableName} (${table.variable}) is bound without its TTL attribute`);
+    this.tableName = table.tableName;
+    this.ttlAttribute = table.ttlAttribute;
+  }
 
   /**
    * True when the invocation `requestId` may act on `id`: the id is new within the window, or this same invocation
@@ -23,7 +32,7 @@ export class DeduplicationLedger {
       this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { chunkId: id, claimedBy: requestId, expiresAt: epochSeconds(now) + this.windowSeconds },
+          Item: { chunkId: id, claimedBy: requestId, [this.ttlAttribute]: epochSeconds(now) + this.windowSeconds },
           ConditionExpression: "attribute_not_exists(chunkId) OR (claimedBy = :requestId AND attribute_not_exists(finishedAt))",
           ExpressionAttributeValues: { ":requestId": requestId },
         }),

@@ -12,13 +12,12 @@ import { managementClient } from "../shared/management-api";
 import { MetricUnit, observability, startInvocation } from "../shared/observability";
 import { validatePcm } from "../shared/pcm";
 import { sendToConnection } from "../shared/reply";
+import { readTableBinding } from "../shared/table-binding";
+import { CHANNEL_ATTRIBUTE, type VoiceConnection } from "../shared/voice-connection";
 import { managementEndpoint } from "../shared/websocket-event";
 
 const env = readEnvironment([
   "AUDIO_BUCKET",
-  "CONNECTIONS_TABLE",
-  "CHANNEL_INDEX",
-  "CHUNKS_TABLE",
   "MAX_AUDIO_BYTES",
   "SAMPLE_RATE_HZ",
   "MAX_DURATION_MS",
@@ -32,10 +31,10 @@ const limits = {
 const { logger, metrics } = observability("validate-audio");
 const s3 = new S3Client({});
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const connections = new ConnectionStore(documents, env.CONNECTIONS_TABLE, env.CHANNEL_INDEX);
+const connections = new ConnectionStore<VoiceConnection>(documents, readTableBinding("CONNECTIONS_TABLE", { ttl: true, indexesOn: [CHANNEL_ATTRIBUTE] }));
 const ledger = new DeduplicationLedger(
   documents,
-  env.CHUNKS_TABLE,
+  readTableBinding("CHUNKS_TABLE", { ttl: true }),
   positiveInteger("DEDUPLICATION_WINDOW_SECONDS", env.DEDUPLICATION_WINDOW_SECONDS),
 );
 
@@ -117,7 +116,7 @@ export const handler = async (event: { id?: string; detail?: unknown }, context:
 
   let members: string[];
   try {
-    members = await connections.listChannel(detail.channel);
+    members = await connections.listBy(CHANNEL_ATTRIBUTE, detail.channel);
   } catch (error) {
     // As for the read: the retry must find the chunk unclaimed, or it is dropped as a duplicate.
     return releaseAndRethrow(detail.chunk_id, requestId, error);

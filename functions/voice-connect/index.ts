@@ -1,18 +1,20 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ConnectionStore, isValidChannel, type ConnectionRecord } from "../shared/connection-store";
+import { ConnectionStore } from "../shared/connection-store";
 import { positiveInteger, readEnvironment } from "../shared/env";
 import { ClientError, InvalidChannelError } from "../shared/errors";
 import { observability, startInvocation } from "../shared/observability";
+import { readTableBinding } from "../shared/table-binding";
+import { isValidChannel, type VoiceConnection } from "../shared/voice-connection";
 import { callerIdentity, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
 
-const env = readEnvironment(["CONNECTIONS_TABLE", "CONNECTION_TTL_SECONDS", "DEFAULT_CHANNEL"]);
+const env = readEnvironment(["CONNECTION_TTL_SECONDS", "DEFAULT_CHANNEL"]);
 const ttlSeconds = positiveInteger("CONNECTION_TTL_SECONDS", env.CONNECTION_TTL_SECONDS);
 const { logger } = observability("voice-connect");
-const store = new ConnectionStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.CONNECTIONS_TABLE);
+const store = new ConnectionStore<VoiceConnection>(DynamoDBDocumentClient.from(new DynamoDBClient({})), readTableBinding("CONNECTIONS_TABLE", { ttl: true }));
 
 /** The record of a new connection; the channel comes from `?channel=`, the identity from the authorizer. */
-export function connectionRecord(event: WebSocketEvent, defaultChannel: string, now: number): ConnectionRecord {
+export function connectionRecord(event: WebSocketEvent, defaultChannel: string, now: number): VoiceConnection {
   const caller = callerIdentity(event);
   const channel = event.queryStringParameters?.channel ?? defaultChannel;
   if (!isValidChannel(channel)) {
@@ -32,7 +34,7 @@ export function connectionRecord(event: WebSocketEvent, defaultChannel: string, 
 
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
   startInvocation(logger, { connectionId: event.requestContext.connectionId, requestId: event.requestContext.requestId });
-  let record: ConnectionRecord;
+  let record: VoiceConnection;
   try {
     record = connectionRecord(event, env.DEFAULT_CHANNEL, Date.now());
   } catch (error) {

@@ -10,13 +10,15 @@ import { ClientError, InternalError, NotConnectedError, PublishFailedError } fro
 import { publishEvent } from "../shared/event-publisher";
 import { observability, startInvocation } from "../shared/observability";
 import { replyWithError } from "../shared/reply";
+import { readTableBinding } from "../shared/table-binding";
+import type { VoiceConnection } from "../shared/voice-connection";
 import { callerIdentity, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
 
-const env = readEnvironment(["CONNECTIONS_TABLE", "EVENT_BUS_NAME", "EVENT_SOURCE", "EVENT_DETAIL_TYPE", "MAX_AUDIO_BYTES"]);
+const env = readEnvironment(["EVENT_BUS_NAME", "EVENT_SOURCE", "EVENT_DETAIL_TYPE", "MAX_AUDIO_BYTES"]);
 const maxAudioBytes = positiveInteger("MAX_AUDIO_BYTES", env.MAX_AUDIO_BYTES);
 const { logger } = observability("voice-message");
 const events = new EventBridgeClient({});
-const store = new ConnectionStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), env.CONNECTIONS_TABLE);
+const store = new ConnectionStore<VoiceConnection>(DynamoDBDocumentClient.from(new DynamoDBClient({})), readTableBinding("CONNECTIONS_TABLE", { ttl: true }));
 
 /** Checks an audio message from a connection and publishes it as a PENDING event; every failure is answered on the connection. */
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {

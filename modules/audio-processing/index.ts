@@ -50,10 +50,8 @@ export interface TargetRetryPolicy {
 export interface AudioProcessingProps {
   /** Prefix of every resource name. */
   readonly namePrefix: string;
-  /** The WebSocket API whose clients send and receive audio. */
+  /** The WebSocket API whose clients send and receive audio; its connections table needs an index on `channel`. */
   readonly websocket: WebSocketApi;
-  /** Index of the connections table keyed by channel. */
-  readonly channelIndexName: string;
   /** Days before stored audio expires. @default - 30 */
   readonly audioRetentionInDays?: number;
   /** Limits on one audio chunk. @default - see AudioLimits */
@@ -84,6 +82,11 @@ export class AudioProcessing extends Construct {
   constructor(scope: Construct, id: string, props: AudioProcessingProps) {
     super(scope, id);
     const prefix = props.namePrefix;
+    // validate-audio lists a channel's members with a Query; without the index it could only Scan.
+    if (!props.websocket.connectionsTable.indexes?.some((index) => index.hashKey === "channel")) {
+      const indexes = props.websocket.connectionsTable.indexes?.map((index) => `${index.name} (${index.hashKey})`).join(", ") || "none";
+      throw new Error(`AudioProcessing ${id} needs the connections table to have an index on channel; it has ${indexes}`);
+    }
     const audioRetentionInDays = props.audioRetentionInDays ?? 30;
     const limits: Required<AudioLimits> = {
       maxAudioBytes: props.audioLimits?.maxAudioBytes ?? 24_000,
@@ -218,7 +221,6 @@ export class AudioProcessing extends Construct {
       memorySize: 512,
       environment: {
         AUDIO_BUCKET: bucket.bucket,
-        CHANNEL_INDEX: props.channelIndexName,
         MAX_AUDIO_BYTES: String(limits.maxAudioBytes),
         SAMPLE_RATE_HZ: String(limits.sampleRateHz),
         MAX_DURATION_MS: String(limits.maxDurationMs),
@@ -226,11 +228,7 @@ export class AudioProcessing extends Construct {
       },
     });
     this.validateFunction.grantBucketPrefix(audioBucket, AUDIO_PREFIX, { read: true });
-    this.validateFunction.bindTable(
-      "CONNECTIONS_TABLE",
-      { tableName: props.websocket.connectionsTableName, tableArn: props.websocket.connectionsTableArn },
-      "readWrite",
-    );
+    this.validateFunction.bindTable("CONNECTIONS_TABLE", props.websocket.connectionsTable, "readWrite");
     this.validateFunction.bindTable("CHUNKS_TABLE", chunks, "readWrite");
     props.websocket.grantManageConnections(this.validateFunction);
 

@@ -12,10 +12,20 @@ import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../
 /** Where a stack's Terraform working directory (`cdktf.out/stacks/<id>`) finds the built bundles. */
 export const FUNCTION_BUNDLES_DIR = "../../../dist/functions";
 
+export interface TableIndexReference {
+  readonly name: string;
+  readonly hashKey: string;
+  readonly rangeKey?: string;
+}
+
 /** A DynamoDB table as a function sees it. */
 export interface TableReference {
   readonly tableName: string;
   readonly tableArn: string;
+  /** The attribute DynamoDB's TTL reads. @default - the table has no TTL */
+  readonly ttlAttribute?: string;
+  /** Its global secondary indexes. @default - none */
+  readonly indexes?: readonly TableIndexReference[];
 }
 
 export type TableAccess = "read" | "write" | "readWrite";
@@ -190,9 +200,18 @@ export class NodeFunction extends Construct {
     this.environmentVariables[name] = value;
   }
 
-  /** Gives the function the table's name in `envVar` and exactly the item actions `access` needs, on the table and its indexes. */
+  /**
+   * Gives the function the table's name in `envVar`, its TTL attribute in `${envVar}_TTL_ATTRIBUTE` and its indexes in
+   * `${envVar}_INDEXES` (`name:hashKey[:rangeKey]`, comma-separated), and exactly the item actions `access` needs, on
+   * the table and its indexes.
+   */
   public bindTable(envVar: string, table: TableReference, access: TableAccess): void {
     this.addEnvironment(envVar, table.tableName);
+    // The code learns the TTL attribute and the index names from the binding, never from a constant of its own.
+    if (table.ttlAttribute) this.addEnvironment(`${envVar}_TTL_ATTRIBUTE`, table.ttlAttribute);
+    if (table.indexes && table.indexes.length > 0) {
+      this.addEnvironment(`${envVar}_INDEXES`, table.indexes.map((index) => [index.name, index.hashKey, ...(index.rangeKey ? [index.rangeKey] : [])].join(":")).join(","));
+    }
     const actions = TABLE_ACTIONS[access];
     this.addPolicy(`table-${envVar.toLowerCase()}`, [
       { actions, resources: [table.tableArn, `${table.tableArn}/index/*`] },

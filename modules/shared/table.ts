@@ -34,6 +34,9 @@ export interface SecureTableProps {
 export class SecureTable extends Construct {
   public readonly tableName: string;
   public readonly tableArn: string;
+  /** The attribute DynamoDB's TTL reads, when the table has TTL. */
+  public readonly ttlAttribute?: string;
+  public readonly indexes: readonly TableIndex[];
 
   constructor(scope: Construct, id: string, props: SecureTableProps) {
     super(scope, id);
@@ -63,5 +66,7 @@ export class SecureTable extends Construct {
     });
     this.tableName = table.name;
     this.tableArn = table.arn;
+    this.ttlAttribute = props.ttlAttribute;
+    this.indexes = indexes;
   }
 }

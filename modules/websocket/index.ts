@@ -12,7 +12,7 @@ import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import type { NodeFunction } from "../lambda-function";
+import type { NodeFunction, TableReference } from "../lambda-function";
 import { SecureTable, type TableIndex } from "../shared/table";
 
 export interface StageRouteSettings {
@@ -111,6 +111,8 @@ export class WebSocketApi extends Construct {
   public readonly connectionsTableName: string;
   public readonly connectionsTableArn: string;
   public readonly connectionsTableTtlAttribute: string;
+  /** The connections table as `bindTable` takes it: name, ARN, TTL attribute and indexes. */
+  public readonly connectionsTable: TableReference;
   /** The API key clients send as `x-api-key`, when one is required. */
   public readonly apiKeyValue?: string;
   public readonly routeKeys: string[] = [];
@@ -163,6 +165,7 @@ export class WebSocketApi extends Construct {
     this.connectionsTableName = table.tableName;
     this.connectionsTableArn = table.tableArn;
     this.connectionsTableTtlAttribute = tableProps.ttlAttribute ?? "expiresAt";
+    this.connectionsTable = table;
 
     if (props.authorizer) {
       const handler = props.authorizer.handler;

@@ -1,17 +1,21 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ConnectionStore, isValidChannel, type ConnectionRecord } from "../../../functions/shared/connection-store";
+import { ConnectionStore } from "../../../functions/shared/connection-store";
+import type { TableBinding } from "../../../functions/shared/table-binding";
+import { isValidChannel, type VoiceConnection } from "../../../functions/shared/voice-connection";
 import { setBaseEnvironment } from "../support";
 
 setBaseEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const store = new ConnectionStore(documents, "connections", "by-channel");
+const binding: TableBinding = { variable: "CONNECTIONS_TABLE", tableName: "connections", ttlAttribute: "expiresAt", indexes: [{ name: "by-channel", hashKey: "channel" }] };
+const store = new ConnectionStore<VoiceConnection>(documents, binding);
 
-const record: ConnectionRecord = {
+const record: VoiceConnection = {
   connectionId: "c1",
   channel: "global",
   userId: "u-1",
@@ -78,7 +82,7 @@ describe("ConnectionStore", () => {
       .resolvesOnce({ Items: [{ connectionId: "c3" }], LastEvaluatedKey: secondKey })
       .resolvesOnce({ Items: [{ connectionId: "c4" }] });
     // act
-    const ids = await store.listChannel("team");
+    const ids = await store.listBy("channel", "team");
     // assess
     expect(ids).toEqual(["c1", "c2", "c3", "c4"]);
     const inputs = dynamo.commandCalls(QueryCommand).map((call) => call.args[0].input);
@@ -86,8 +90,9 @@ describe("ConnectionStore", () => {
     expect(inputs[0]).toEqual({
       TableName: "connections",
       IndexName: "by-channel",
-      KeyConditionExpression: "channel = :channel",
-      ExpressionAttributeValues: { ":channel": "team" },
+      KeyConditionExpression: "#key = :value",
+      ExpressionAttributeNames: { "#key": "channel" },
+      ExpressionAttributeValues: { ":value": "team" },
       ProjectionExpression: "connectionId",
       ExclusiveStartKey: undefined,
     });
@@ -99,18 +104,16 @@ describe("ConnectionStore", () => {
     // prepare
     dynamo.on(QueryCommand).resolves({});
     // act
-    const ids = await store.listChannel("empty");
+    const ids = await store.listBy("channel", "empty");
     // assess
     expect(ids).toEqual([]);
   });
 
-  it("does throw naming the table without querying when the store has no channel index", async () => {
-    // prepare
-    const storeWithoutIndex = new ConnectionStore(documents, "connections");
+  it("does throw naming the table and its indexes without querying when the binding has no index on the attribute", async () => {
     // act
-    const outcome = storeWithoutIndex.listChannel("global");
+    const outcome = store.listBy("room", "global");
     // assess
-    await expect(outcome).rejects.toThrow("Connection store of connections has no channel index");
+    await expect(outcome).rejects.toThrow("Table connections (CONNECTIONS_TABLE) has no index on room; its indexes: by-channel (channel)");
     expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
@@ -119,7 +122,7 @@ describe("ConnectionStore", () => {
     const error = new Error("throttled");
     dynamo.on(QueryCommand).resolvesOnce({ Items: [{ connectionId: "c1" }], LastEvaluatedKey: { connectionId: "c1" } }).rejectsOnce(error);
     // act
-    const outcome = store.listChannel("global");
+    const outcome = store.listBy("channel", "global");
     // assess
     await expect(outcome).rejects.toBe(error);
   });
@@ -138,13 +141,70 @@ describe("ConnectionStore", () => {
           });
         });
         // act
-        const ids = await store.listChannel("any");
+        const ids = await store.listBy("channel", "any");
         // assess
         expect(ids).toEqual(pages.flat());
         expect(dynamo.commandCalls(QueryCommand)).toHaveLength(pages.length);
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe("ConnectionStore with another stack's table", () => {
+  const signaling = new ConnectionStore<{ connectionId: string; gameId: string; expiresAt: number }>(documents, {
+    variable: "CONNECTIONS_TABLE",
+    tableName: "poker-connections",
+    ttlAttribute: "ttl",
+    indexes: [{ name: "gameId-index", hashKey: "gameId" }],
+  });
+
+  it("does write and read expiresAt under the binding's TTL attribute when the table calls it ttl", async () => {
+    // prepare
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(GetCommand).resolves({ Item: { connectionId: "c9", gameId: "g1", ttl: 1_700_007_200 } });
+    // act
+    await signaling.put({ connectionId: "c9", gameId: "g1", expiresAt: 1_700_007_200 });
+    const found = await signaling.get("c9");
+    // assess
+    expect(dynamo.commandCalls(PutCommand)[0].args[0].input.Item).toEqual({ connectionId: "c9", gameId: "g1", ttl: 1_700_007_200 });
+    expect(found).toEqual({ connectionId: "c9", gameId: "g1", expiresAt: 1_700_007_200 });
+  });
+
+  it("does query the index the binding names for the attribute", async () => {
+    // prepare
+    dynamo.on(QueryCommand).resolves({ Items: [{ connectionId: "c9" }] });
+    // act
+    const ids = await signaling.listBy("gameId", "g1");
+    // assess
+    expect(ids).toEqual(["c9"]);
+    expect(dynamo.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({ IndexName: "gameId-index", ExpressionAttributeNames: { "#key": "gameId" } });
+  });
+
+  it("does update only an existing record, and say false when it is gone", async () => {
+    // prepare
+    dynamo.on(UpdateCommand).resolvesOnce({}).rejectsOnce(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+    // act
+    const updated = await signaling.update("c9", { gameId: "g2", expiresAt: 5 });
+    const gone = await signaling.update("c0", { gameId: "g2" });
+    // assess
+    expect(updated).toBe(true);
+    expect(gone).toBe(false);
+    expect(dynamo.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+      TableName: "poker-connections",
+      Key: { connectionId: "c9" },
+      UpdateExpression: "SET #a0 = :v0, #a1 = :v1",
+      ConditionExpression: "attribute_exists(connectionId)",
+      ExpressionAttributeNames: { "#a0": "gameId", "#a1": "ttl" },
+      ExpressionAttributeValues: { ":v0": "g2", ":v1": 5 },
+    });
+  });
+
+  it("does refuse a binding without a TTL attribute, naming the table", () => {
+    // act
+    const creating = () => new ConnectionStore(documents, { variable: "CONNECTIONS_TABLE", tableName: "bare", indexes: [] });
+    // assess
+    expect(creating).toThrow("Connections table bare (CONNECTIONS_TABLE) is bound without its TTL attribute");
   });
 });
 

@@ -24,7 +24,7 @@ beforeAll(async () => {
     }),
   );
   documents = DynamoDBDocumentClient.from(dynamo.client);
-  ledger = new DeduplicationLedger(documents, "chunks", 600);
+  ledger = new DeduplicationLedger(documents, { variable: "CHUNKS_TABLE", tableName: "chunks", ttlAttribute: "expiresAt", indexes: [] }, 600);
 });
 
 afterAll(async () => {

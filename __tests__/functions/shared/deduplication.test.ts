@@ -8,7 +8,7 @@ import { setBaseEnvironment } from "../support";
 
 setBaseEnvironment();
 const dynamo = mockClient(DynamoDBDocumentClient);
-const ledger = new DeduplicationLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), "chunks", 300);
+const ledger = new DeduplicationLedger(DynamoDBDocumentClient.from(new DynamoDBClient({})), { variable: "CHUNKS_TABLE", tableName: "chunks", ttlAttribute: "expiresAt", indexes: [] }, 300);
 const conditionFailed = () => new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
 
 beforeEach(() => {
