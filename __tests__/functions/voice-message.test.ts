@@ -10,6 +10,7 @@ import { base64Of, DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnv
 
 const MAX_AUDIO_BYTES = 1024;
 setBaseEnvironment({
+  MESSAGE_TYPE_FIELD: "action",
   CONNECTIONS_TABLE: "connections",
   CONNECTIONS_TABLE_TTL_ATTRIBUTE: "expiresAt",
   EVENT_BUS_NAME: "voice-bus",

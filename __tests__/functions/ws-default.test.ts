@@ -6,11 +6,11 @@ import { ClientError } from "../../functions/shared/errors";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
 import { DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
 
-setBaseEnvironment({ ROUTES: "sendaudio,audio," });
+setBaseEnvironment({ ROUTES: "sendaudio,audio,", MESSAGE_TYPE_FIELD: "action" });
 const management = mockClient(ApiGatewayManagementApiClient);
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
-let unroutableError: (body: string | null | undefined, knownRoutes: readonly string[]) => ClientError;
+let unroutableError: (body: string | null | undefined, knownRoutes: readonly string[], field: string) => ClientError;
 
 interface ErrorMessage {
   action: string;
@@ -66,7 +66,7 @@ describe("ws-default handler", () => {
     expect(result).toEqual({ statusCode: 400 });
     const reply = onlyReply();
     expect(reply).toMatchObject({ action: "error", code: "INVALID_MESSAGE" });
-    expect(reply.message).toBe('Message needs an "action"; routes are: sendaudio, audio');
+    expect(reply.message).toBe('Message has no "action" naming a route; routes are: sendaudio, audio');
   });
 
   it("does reply UNKNOWN_ROUTE naming the action and listing the routes when the action is not a route", async () => {
@@ -144,7 +144,7 @@ describe("unroutableError", () => {
     // prepare
     const routes = ["a", "b", "c"];
     // act
-    const error = unroutableError('{"action":"x"}', routes);
+    const error = unroutableError('{"action":"x"}', routes, "action");
     // assess
     expect(error.code).toBe("UNKNOWN_ROUTE");
     expect(error.message).toBe('Unknown action "x"; routes are: a, b, c');
@@ -154,9 +154,39 @@ describe("unroutableError", () => {
     // prepare
     const body = "{";
     // act
-    const act = () => unroutableError(body, ["a"]);
+    const act = () => unroutableError(body, ["a"], "action");
     // assess
     expect(act).toThrow(expect.objectContaining({ code: "INVALID_JSON" }));
+  });
+
+  it("does name the field the API routes on when it is type", () => {
+    // act
+    const missing = unroutableError('{"action":"chat"}', ["chat", "join_room"], "type");
+    const unknown = unroutableError('{"type":"dance"}', ["chat", "join_room"], "type");
+    // assess
+    expect(missing).toMatchObject({ code: "INVALID_MESSAGE", message: 'Message has no "type" naming a route; routes are: chat, join_room' });
+    expect(unknown).toMatchObject({ code: "UNKNOWN_ROUTE", message: 'Unknown type "dance"; routes are: chat, join_room' });
+  });
+
+  it("does read a field named like an Object.prototype member as missing, not inherited", () => {
+    // act
+    const error = unroutableError("{}", ["a"], "constructor");
+    // assess
+    expect(error).toMatchObject({ code: "INVALID_MESSAGE" });
+  });
+});
+
+describe("ws-default cold start", () => {
+  it("does fail to load when MESSAGE_TYPE_FIELD is not set", async () => {
+    // prepare
+    vi.resetModules();
+    const saved = process.env.MESSAGE_TYPE_FIELD;
+    delete process.env.MESSAGE_TYPE_FIELD;
+    // act
+    const loading = import("../../functions/ws-default/index");
+    // assess
+    await expect(loading).rejects.toThrow("Environment variable MESSAGE_TYPE_FIELD is not set");
+    process.env.MESSAGE_TYPE_FIELD = saved;
   });
 });
 

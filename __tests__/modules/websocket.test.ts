@@ -101,6 +101,20 @@ describe("WebSocketApi API", () => {
     // assess
     expect(onlyResource(json, "aws_apigatewayv2_api").body.route_selection_expression).toBe("$request.body.type");
   });
+
+  it("does tell every route's function the field the API routes on, so its replies use it too", () => {
+    // prepare / act
+    const json = synthApi({ routeSelectionExpression: "$request.body.type" }, (api, fns) => {
+      api.addRoute("$connect", { handler: fns.connect });
+      api.addRoute("chat", { handler: fns.message });
+    });
+
+    // assess
+    for (const name of ["ws-connect", "ws-message"]) {
+      expect(resourceWhere(json, "aws_lambda_function", "function_name", name).body.environment.variables.MESSAGE_TYPE_FIELD, name).toBe("type");
+    }
+    expect(resourceWhere(json, "aws_lambda_function", "function_name", "ws-authorizer").body.environment.variables.MESSAGE_TYPE_FIELD).toBeUndefined();
+  });
 });
 
 describe("WebSocketApi routes", () => {
@@ -345,6 +359,7 @@ describe("WebSocketApi stage", () => {
   it.each([
     ["a stage name with a slash", { stageName: "live/2" }, /"live\/2"/],
     ["a header route selection expression", { routeSelectionExpression: "$request.header.x" }, /"\$request\.header\.x"/],
+    ["a nested body field to route on", { routeSelectionExpression: "$request.body.meta.kind" }, /top-level body field.*"\$request\.body\.meta\.kind"/],
     ["a zero throttling rate", { stageDefaultRouteSettings: { throttlingRateLimit: 0 } }, /rate 0/],
   ] as const)("does throw naming the value when given %s", (_what, props, message) => {
     // prepare / act

@@ -55,13 +55,10 @@ export class InternalError extends ClientError {
   readonly code = "INTERNAL_ERROR";
 }
 
-/** The message a client receives for an error, on the connection it used. */
-export interface ErrorReply {
-  action: "error";
-  code: string;
-  message: string;
-}
+/** The message a client receives for an error, on the connection it used: `{"<field>": "error", "code", "message"}`. */
+export type ErrorReply = Record<string, string> & { code: string; message: string };
 
-export function errorReply(error: ClientError): ErrorReply {
-  return { action: "error", code: error.code, message: error.message };
+/** The error as a message whose kind is in `field`, the field the API routes on (`action`, `type`). */
+export function errorReply(error: ClientError, field: string): ErrorReply {
+  return { [field]: "error", code: error.code, message: error.message };
 }

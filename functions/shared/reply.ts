@@ -24,8 +24,8 @@ export async function sendToConnection(address: ConnectionAddress, payload: unkn
   }
 }
 
-/** Tells the client what went wrong, as `{"action": "error", "code", "message"}`. */
-export async function replyWithError(address: ConnectionAddress, error: ClientError, logger: Logger): Promise<void> {
+/** Tells the client what went wrong, as `{"<field>": "error", "code", "message"}` with the field its API routes on. */
+export async function replyWithError(address: ConnectionAddress, error: ClientError, field: string, logger: Logger): Promise<void> {
   logger.info("Client error", { code: error.code, reason: error.message });
-  await sendToConnection(address, errorReply(error), logger);
+  await sendToConnection(address, errorReply(error, field), logger);
 }

@@ -9,6 +9,7 @@ import { positiveInteger, readEnvironment } from "../shared/env";
 import { ClientError, InternalError, NotConnectedError, PublishFailedError } from "../shared/errors";
 import { publishEvent } from "../shared/event-publisher";
 import { observability, startInvocation } from "../shared/observability";
+import { messageTypeField } from "../shared/envelope";
 import { replyWithError } from "../shared/reply";
 import { readTableBinding } from "../shared/table-binding";
 import type { VoiceConnection } from "../shared/voice-connection";
@@ -16,6 +17,7 @@ import { callerIdentity, type WebSocketEvent, type WebSocketResult } from "../sh
 
 const env = readEnvironment(["EVENT_BUS_NAME", "EVENT_SOURCE", "EVENT_DETAIL_TYPE", "MAX_AUDIO_BYTES"]);
 const maxAudioBytes = positiveInteger("MAX_AUDIO_BYTES", env.MAX_AUDIO_BYTES);
+const typeField = messageTypeField();
 const { logger } = observability("voice-message");
 const events = new EventBridgeClient({});
 const store = new ConnectionStore<VoiceConnection>(DynamoDBDocumentClient.from(new DynamoDBClient({})), readTableBinding("CONNECTIONS_TABLE", { ttl: true }));
@@ -52,7 +54,7 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
     if (!(error instanceof ClientError)) {
       logger.error("Unexpected failure", { error: error as Error });
     }
-    await replyWithError({ domainName, stage, connectionId }, clientError, logger);
+    await replyWithError({ domainName, stage, connectionId }, clientError, typeField, logger);
     return { statusCode: clientError instanceof InternalError ? 500 : clientError instanceof PublishFailedError ? 502 : 400 };
   }
 };

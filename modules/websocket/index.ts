@@ -116,6 +116,8 @@ export class WebSocketApi extends Construct {
   /** The API key clients send as `x-api-key`, when one is required. */
   public readonly apiKeyValue?: string;
   public readonly routeKeys: string[] = [];
+  /** The body field the API routes on (`action` in `$request.body.action`); replies carry their kind in it too. */
+  public readonly messageTypeField: string;
 
   private readonly api: Apigatewayv2Api;
   private readonly authorizer?: Apigatewayv2Authorizer;
@@ -137,9 +139,11 @@ export class WebSocketApi extends Construct {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
       throw new Error(`Stage name must be letters, digits, hyphens or underscores, got "${stageName}"`);
     }
-    if (!routeSelectionExpression.startsWith("$request.body.")) {
-      throw new Error(`Route selection expression must select a body field, got "${routeSelectionExpression}"`);
+    // A top-level field: the functions' replies and errors put their kind in the same field, so clients read what they write.
+    if (!/^\$request\.body\.[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(routeSelectionExpression)) {
+      throw new Error(`Route selection expression must select a top-level body field, as $request.body.action does, got "${routeSelectionExpression}"`);
     }
+    this.messageTypeField = routeSelectionExpression.slice("$request.body.".length);
     if (throttlingRateLimit <= 0 || throttlingBurstLimit <= 0) {
       throw new Error(`Stage throttling limits must be positive, got rate ${throttlingRateLimit} and burst ${throttlingBurstLimit}`);
     }
@@ -257,6 +261,7 @@ export class WebSocketApi extends Construct {
       throw new Error(`Route "${routeKey}" is already defined`);
     }
     const handler = options.handler;
+    handler.addEnvironment("MESSAGE_TYPE_FIELD", this.messageTypeField);
     const childId = routeKey.replace(/^\$/, "").replace(/[^A-Za-z0-9-]/g, "-");
     const isConnect = routeKey === "$connect";
 

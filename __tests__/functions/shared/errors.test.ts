@@ -34,11 +34,20 @@ describe("client errors", () => {
     // prepare
     const error = new ErrorClass("what went wrong");
     // act
-    const reply = errorReply(error);
+    const reply = errorReply(error, "action");
     // assess
     expect(error).toBeInstanceOf(ClientError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe(ErrorClass.name);
     expect(reply).toEqual({ action: "error", code, message: "what went wrong" });
+  });
+});
+
+describe("errorReply in another API's envelope", () => {
+  it("does put the error's kind in the field the API routes on when that field is type", () => {
+    // act
+    const reply = errorReply(new InvalidJsonError("Message body is empty"), "type");
+    // assess
+    expect(reply).toEqual({ type: "error", code: "INVALID_JSON", message: "Message body is empty" });
   });
 });

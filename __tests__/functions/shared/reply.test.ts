@@ -51,7 +51,7 @@ describe("replyWithError", () => {
     // prepare
     management.on(PostToConnectionCommand).resolves({});
     // act
-    await replyWithError(address, new InvalidJsonError("Message body is empty"), logger);
+    await replyWithError(address, new InvalidJsonError("Message body is empty"), "action", logger);
     // assess
     expect(postedMessages(management)).toEqual([
       { connectionId: "conn-1", message: { action: "error", code: "INVALID_JSON", message: "Message body is empty" } },
@@ -62,7 +62,7 @@ describe("replyWithError", () => {
     // prepare
     management.on(PostToConnectionCommand).rejects(new Error("network down"));
     // act
-    const outcome = replyWithError(address, new InvalidJsonError("x"), logger);
+    const outcome = replyWithError(address, new InvalidJsonError("x"), "action", logger);
     // assess
     await expect(outcome).resolves.toBeUndefined();
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
