@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, it, expect } from "vitest";
 import {
   InvalidEventPatternError,
@@ -1159,5 +1160,274 @@ describe("invalid patterns", () => {
     });
 
     expect(messages.filter((message) => message.endsWith("."))).toEqual([]);
+  });
+});
+
+// aws/event-ruler joins keys with "." when it flattens patterns and events (README, "Caveat:
+// Compiled rules and JSON keys with dots"), so a path matches whatever nesting spelled it.
+describe("dotted field paths", () => {
+  it("matches a nested pattern when the event spells the path as one dotted key", () => {
+    const pattern = { detail: { state: { status: ["running"] } } };
+    const event = eventWithDetail({ "state.status": "running" });
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(true);
+  });
+
+  it("matches a dotted pattern key when the event nests the path", () => {
+    const pattern = { detail: { "state.status": ["running"] } };
+    const event = eventWithDetail({ state: { status: "running" } });
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(true);
+  });
+
+  it("does not match a dotted pattern key when the value at the nested path differs", () => {
+    const pattern = { detail: { "state.status": ["running"] } };
+    const event = eventWithDetail({ state: { status: "stopped" }, "state.other": "running" });
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(false);
+  });
+
+  it("matches a nested pattern against a top-level event key that holds the dotted path", () => {
+    const pattern = { detail: { x: ["1"] } };
+    const event = { source: "aws.ec2", "detail.x": "1" };
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(true);
+  });
+
+  it("matches when either spelling of the path holds the value and both are present", () => {
+    const pattern = { detail: { state: { status: ["running"] } } };
+    const event = eventWithDetail({ state: { status: "stopped" }, "state.status": "running" });
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(true);
+  });
+
+  it("keeps dotted fields of one array element together when an event array holds objects", () => {
+    const pattern = { detail: { "items.name": ["disk"], "items.size": [2] } };
+    const split = eventWithDetail({ items: [{ name: "disk", size: 1 }, { name: "cpu", size: 2 }] });
+    const together = eventWithDetail({ items: [{ name: "cpu", size: 1 }, { "name": "disk", "size": 2 }] });
+
+    const results = [split, together].map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([false, true]);
+  });
+
+  it("matches a nested pattern against dotted keys inside the objects of an event array", () => {
+    const pattern = { detail: { items: { meta: { tag: ["hot"] }, size: [2] } } };
+    const event = eventWithDetail({ items: [{ "meta.tag": "hot", size: 1 }, { "meta.tag": "cold", size: 2 }, { "meta.tag": "hot", size: 2 }] });
+    const split = eventWithDetail({ items: [{ "meta.tag": "hot", size: 1 }, { "meta.tag": "cold", size: 2 }] });
+
+    const results = [event, split].map((candidate) => matchesEventPattern(pattern, candidate));
+
+    expect(results).toEqual([true, false]);
+  });
+
+  it("sees a dotted event key as present when exists is asked of the nested path", () => {
+    const present = { detail: { state: { status: [{ exists: true }] } } };
+    const absent = { detail: { state: { status: [{ exists: false }] } } };
+    const event = eventWithDetail({ "state.status": "running" });
+
+    const results = [present, absent].map((pattern) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, false]);
+  });
+
+  it("matches exists false on a dotted pattern key when neither spelling is in the event", () => {
+    const pattern = { detail: { "state.status": [{ exists: false }] } };
+    const event = eventWithDetail({ state: { code: 16 }, "state.name": "running" });
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(true);
+  });
+
+  it("matches exists false inside an event array only in an element that the other fields chose", () => {
+    const pattern = { detail: { items: { name: ["disk"], "meta.size": [{ exists: false }] } } };
+    const sizedDisk = eventWithDetail({ items: [{ name: "disk", "meta.size": 1 }, { name: "cpu" }] });
+    const unsizedDisk = eventWithDetail({ items: [{ name: "disk", meta: { size: 1 } }, { name: "disk" }] });
+
+    const results = [sizedDisk, unsizedDisk].map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([false, true]);
+  });
+
+  it("does not match exists false inside an event array when any element holds the field and nothing else is asked", () => {
+    const pattern = { detail: { items: { size: [{ exists: false }] } } };
+    const event = eventWithDetail({ items: [{ size: 1 }, { name: "cpu" }] });
+
+    const matched = matchesEventPattern(pattern, event);
+
+    expect(matched).toBe(false);
+  });
+
+  it("applies anything-but to the value at a dotted path whichever spelling the event uses", () => {
+    const pattern = { detail: { "state.status": [{ "anything-but": ["stopped"] }] } };
+    const events = [
+      eventWithDetail({ state: { status: "running" } }),
+      eventWithDetail({ "state.status": "stopped" }),
+      eventWithDetail({ state: {} }),
+    ];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, false, false]);
+  });
+
+  it("matches $or alternatives that spell the same path differently", () => {
+    const pattern = {
+      detail: { $or: [{ "state.status": ["running"] }, { state: { code: [{ numeric: [">", 10] }] } }] },
+    };
+    const events = [
+      eventWithDetail({ state: { status: "running" } }),
+      eventWithDetail({ "state.code": 16 }),
+      eventWithDetail({ "state.status": "stopped", "state.code": 8 }),
+    ];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, true, false]);
+  });
+
+  it("compares numbers at a dotted path", () => {
+    const pattern = { detail: { state: { code: [{ numeric: [">=", 16, "<", 32] }] } } };
+    const events = [eventWithDetail({ "state.code": 16 }), eventWithDetail({ "state.code": 48 })];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, false]);
+  });
+
+  it("matches a prefix at a dotted path", () => {
+    const pattern = { "detail.instance.id": [{ prefix: "i-0" }] };
+    const events = [
+      eventWithDetail({ "instance.id": "i-0abc" }),
+      eventWithDetail({ instance: { id: "i-1abc" } }),
+    ];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, false]);
+  });
+
+  it.each([
+    { name: "nested and dotted spellings", pattern: { detail: { state: { status: ["a"] }, "state.status": ["b"] } } },
+    { name: "a field and an $or alternative", pattern: { "detail.state": ["a"], detail: { $or: [{ state: ["b"] }, { code: [1] }] } } },
+  ])("refuses a path given twice when the pattern has $name", ({ pattern }) => {
+    const act = () => parseEventPattern(pattern);
+
+    expect(act).toThrow(InvalidEventPatternError);
+    expect(act).toThrow(/^Path "detail\.state(\.status)?" cannot be allowed multiple times$/);
+  });
+
+  const key = fc.constantFrom("a", "b", "c");
+  const leafValue = fc.constantFrom("x", "y", 1, 2, null);
+  const condition = fc.oneof(
+    leafValue,
+    fc.constant({ exists: true }),
+    fc.constant({ exists: false }),
+    fc.constant({ prefix: "x" }),
+    fc.constant({ "anything-but": "x" }),
+    fc.constant({ numeric: [">", 1] }),
+  );
+  const nestedPattern = fc.letrec<{ node: Record<string, unknown> }>((tie) => ({
+    node: fc.dictionary(key, fc.oneof({ depthSize: "small" }, fc.array(condition, { minLength: 1, maxLength: 3 }), tie("node")), {
+      minKeys: 1,
+      maxKeys: 3,
+    }),
+  })).node;
+  const nestedEvent = fc.letrec<{ node: Record<string, unknown> }>((tie) => ({
+    node: fc.dictionary(
+      key,
+      fc.oneof({ depthSize: "small" }, leafValue, fc.array(fc.oneof(leafValue, tie("node")), { maxLength: 3 }), tie("node")),
+      { maxKeys: 3 },
+    ),
+  })).node;
+
+  /** Joins nested object keys into dotted keys where `collapse` says so, leaving arrays alone. */
+  function collapseKeys(object: Record<string, unknown>, collapse: () => boolean): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(object)) {
+      const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
+      if (isObject && collapse()) {
+        for (const [inner, innerValue] of Object.entries(collapseKeys(value as Record<string, unknown>, collapse))) {
+          result[`${name}.${inner}`] = innerValue;
+        }
+      } else {
+        result[name] = isObject ? collapseKeys(value as Record<string, unknown>, collapse) : value;
+      }
+    }
+    return result;
+  }
+
+  function decisions(choices: readonly boolean[]): () => boolean {
+    let next = 0;
+    return () => choices[next++ % choices.length];
+  }
+
+  /** An event that meets each field's first condition, with objects put in arrays where `wrap` says so. */
+  function witness(pattern: Record<string, unknown>, wrap: () => boolean): Record<string, unknown> {
+    const event: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(pattern)) {
+      if (!Array.isArray(value)) {
+        const inner = witness(value as Record<string, unknown>, wrap);
+        event[name] = wrap() ? [inner, { c: "y" }] : inner;
+        continue;
+      }
+      const [first] = value as unknown[];
+      if (typeof first !== "object" || first === null) event[name] = first;
+      else if ("exists" in first) {
+        if (first.exists === true) event[name] = "x";
+      } else if ("prefix" in first) event[name] = "xa";
+      else if ("anything-but" in first) event[name] = "y";
+      else event[name] = 2;
+    }
+    return event;
+  }
+
+  it("matches the same events whether the pattern nests its keys or joins them with dots", () => {
+    fc.assert(
+      fc.property(
+        nestedPattern,
+        fc.array(fc.boolean(), { minLength: 1 }),
+        fc.array(nestedEvent, { minLength: 1, maxLength: 4 }),
+        (pattern, choices, randomEvents) => {
+          const events = [witness(pattern, decisions(choices)), ...randomEvents];
+          const nested = parseEventPattern(pattern);
+          const dotted = parseEventPattern(collapseKeys(pattern, decisions(choices)));
+
+          const verdicts = events.map((event) => [nested.matches(event), dotted.matches(event)]);
+
+          for (const [fromNested, fromDotted] of verdicts) expect(fromDotted).toBe(fromNested);
+        },
+      ),
+    );
+  });
+
+  it("matches an event the same whether it nests its keys or joins them with dots", () => {
+    fc.assert(
+      fc.property(
+        nestedPattern,
+        fc.option(nestedEvent),
+        fc.array(fc.boolean(), { minLength: 1 }),
+        (pattern, randomEvent, choices) => {
+          const event = randomEvent ?? witness(pattern, decisions(choices));
+          const compiled = parseEventPattern(pattern);
+
+          const fromNested = compiled.matches(event);
+          const fromDotted = compiled.matches(collapseKeys(event, decisions([...choices].reverse())));
+
+          expect(fromDotted).toBe(fromNested);
+        },
+      ),
+    );
   });
 });

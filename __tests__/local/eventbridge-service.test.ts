@@ -204,6 +204,17 @@ describe("TestEventPattern through the AWS SDK", () => {
     expect(output.Result).toBe(false);
   });
 
+  it("returns true when the pattern nests a path that the event spells as one dotted key", async () => {
+    const pattern = { detail: { chunk: { status: ["PENDING"] } } };
+    const dotted = { ...event, detail: { "chunk.status": "PENDING" } };
+
+    const output = await client.send(
+      new TestEventPatternCommand({ EventPattern: JSON.stringify(pattern), Event: JSON.stringify(dotted) })
+    );
+
+    expect(output.Result).toBe(true);
+  });
+
   it("throws InvalidEventPatternException when the pattern is invalid", async () => {
     const error = await rejection(
       client.send(

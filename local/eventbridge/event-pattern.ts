@@ -3,10 +3,12 @@
  *
  * Semantics follow the EventBridge user guide ("Event patterns", "Content filtering in Amazon
  * EventBridge event patterns", "Comparison operators") and, where the guide is silent, AWS's
- * reference implementation aws/event-ruler. A pattern is validated and compiled once into small
- * matcher functions; matching an event then only runs those functions.
+ * reference implementation aws/event-ruler. A pattern is validated and compiled once into
+ * alternatives of conditions on "."-joined field paths, and each event is flattened once into the
+ * values at such paths, so a path matches however either side nests or dots its keys.
  */
 import { isIP } from "node:net";
+import { flattenEvent, joinPath, mergeMembership, type FlatEvent, type Leaf, type Membership } from "./flat-event";
 
 export class InvalidEventPatternError extends Error {
   readonly code = "InvalidEventPatternException";
@@ -28,8 +30,14 @@ export function parseEventPattern(pattern: string | unknown): CompiledPattern {
   if (!isJsonObject(root)) {
     throw invalid(`Event pattern must be a JSON object, got ${describe(root)}`);
   }
-  const matchRoot = compileObject(root, "", false);
-  return { matches: (event) => isJsonObject(event) && matchRoot(event) };
+  const alternatives = compileObject(root, "", false).map(checkDistinctPaths);
+  return {
+    matches: (event) => {
+      if (!isJsonObject(event)) return false;
+      const flat = flatEventOf(event);
+      return alternatives.some((conditions) => satisfies(conditions, flat));
+    },
+  };
 }
 
 /** Parses the pattern and matches one event against it. */
@@ -38,14 +46,24 @@ export function matchesEventPattern(pattern: string | unknown, event: unknown): 
 }
 
 type JsonObject = { [key: string]: unknown };
-type Leaf = string | number | boolean | null;
 /** Tests one leaf value of the event. */
 type ValueTest = (leaf: Leaf) => boolean;
 type StringTest = (text: string) => boolean;
-/** Tests all leaf values found at one field of the event (none when the field is absent). */
-type LeafMatcher = (leaves: readonly Leaf[]) => boolean;
-/** Tests one object of the event; undefined stands for an absent or non-object value. */
-type ObjectMatcher = (object: JsonObject | undefined) => boolean;
+
+/** One entry of a leaf array: a test of a present value, or exists: false. */
+type LeafEntry = { readonly test: ValueTest } | { readonly absent: true };
+
+/** What a pattern asks of the values at one flattened path. */
+interface FieldCondition {
+  readonly path: string;
+  /** Holds for a present value; undefined when only an absent field satisfies the condition. */
+  readonly test: ValueTest | undefined;
+  /** Whether an absent field satisfies the condition (an exists: false entry). */
+  readonly orAbsent: boolean;
+}
+
+/** Conditions that must all hold; a pattern compiles to alternatives of these ($or expanded). */
+type Conjunction = readonly FieldCondition[];
 
 /** EventBridge only handles numbers in -5.0e9..5.0e9 for numeric and anything-but matching. */
 const NUMBER_LIMIT = 5e9;
@@ -59,72 +77,130 @@ const OR_RESERVED_NAMES = new Set([
 ]);
 
 // ---------------------------------------------------------------------------------------------
-// Structure: objects, fields, $or, leaf arrays
+// Structure: objects, fields, $or, leaf arrays, compiled to conditions on flattened paths
 // ---------------------------------------------------------------------------------------------
 
-function compileObject(pattern: JsonObject, path: string, insideOr: boolean): ObjectMatcher {
+// Like event-ruler, a pattern's keys join into "."-separated paths whatever nesting spelled them,
+// so {"a": {"b": [1]}} and {"a.b": [1]} are the same pattern and match the same flattened events.
+function compileObject(pattern: JsonObject, path: string, insideOr: boolean): Conjunction[] {
   const keys = Object.keys(pattern);
   if (keys.length === 0) throw invalid(`Empty objects are not allowed${at(path)}`);
-  const checks = keys.map((key) => compileField(key, pattern[key], path, insideOr));
-  return (object) => checks.every((check) => check(object));
+  return keys
+    .map((key) => compileField(key, pattern[key], path, insideOr))
+    .reduce((left, right) => left.flatMap((a) => right.map((b) => [...a, ...b])));
 }
 
-function compileField(key: string, value: unknown, path: string, insideOr: boolean): ObjectMatcher {
+function compileField(key: string, value: unknown, path: string, insideOr: boolean): Conjunction[] {
   if (key === "$or") return compileOr(value, path);
   if (insideOr && OR_RESERVED_NAMES.has(key)) {
     throw invalid(`Field name "${key}" is reserved and cannot be used inside $or${at(path)}`);
   }
-  const fieldPath = path === "" ? key : `${path}.${key}`;
-  if (Array.isArray(value)) {
-    const matchLeaves = compileLeafArray(value, fieldPath);
-    return (object) => matchLeaves(leavesOf(fieldOf(object, key)));
-  }
-  if (isJsonObject(value)) {
-    const matchNested = compileObject(value, fieldPath, insideOr);
-    return (object) => matchAnyObject(matchNested, fieldOf(object, key));
-  }
+  const fieldPath = joinPath(path, key);
+  if (Array.isArray(value)) return [[compileLeafArray(value, fieldPath)]];
+  if (isJsonObject(value)) return compileObject(value, fieldPath, insideOr);
   throw invalid(`Field "${fieldPath}" must be an object or an array, got ${describe(value)}`);
 }
 
 /** "$or": [ {...}, {...} ] holds when any alternative matches the object holding the "$or". */
-function compileOr(value: unknown, path: string): ObjectMatcher {
+function compileOr(value: unknown, path: string): Conjunction[] {
   if (!Array.isArray(value)) {
     throw invalid(`$or must be an array of objects, got ${describe(value)}${at(path)}`);
   }
   if (value.length < 2) {
     throw invalid(`$or needs at least 2 alternatives, got ${value.length}${at(path)}`);
   }
-  const alternatives = value.map((alternative) => {
+  return value.flatMap((alternative) => {
     if (!isJsonObject(alternative)) {
       throw invalid(`$or alternatives must be objects, got ${describe(alternative)}${at(path)}`);
     }
     return compileObject(alternative, path, true);
   });
-  return (object) => alternatives.some((alternative) => alternative(object));
 }
 
-/**
- * A nested pattern matches when some object at the field matches it as a whole, so fields from
- * different elements of an event array are never combined. With no object there (absent field,
- * leaf value, empty array) only conditions such as exists: false can hold.
- */
-function matchAnyObject(match: ObjectMatcher, value: unknown): boolean {
-  const objects = flatten(value).filter(isJsonObject);
-  return objects.length === 0 ? match(undefined) : objects.some(match);
+/** event-ruler refuses a path given twice in one rule, however its keys were nested or dotted. */
+function checkDistinctPaths(conditions: Conjunction): Conjunction {
+  const seen = new Set<string>();
+  for (const { path } of conditions) {
+    if (seen.has(path)) throw invalid(`Path "${path}" cannot be allowed multiple times`);
+    seen.add(path);
+  }
+  return conditions;
 }
 
 /** A leaf array matches when any of its entries matches (OR). */
-function compileLeafArray(entries: readonly unknown[], path: string): LeafMatcher {
+function compileLeafArray(entries: readonly unknown[], path: string): FieldCondition {
   if (entries.length === 0) throw invalid(`Empty arrays are not allowed${at(path)}`);
-  const matchers = entries.map((entry) =>
-    isJsonObject(entry) ? compileOperator(entry, path) : anyLeaf(compileExact(entry, path)),
+  const compiled = entries.map((entry) =>
+    isJsonObject(entry) ? compileOperator(entry, path) : { test: compileExact(entry, path) },
   );
-  return (leaves) => matchers.some((matcher) => matcher(leaves));
+  const tests = compiled.flatMap((entry) => ("test" in entry ? [entry.test] : []));
+  return {
+    path,
+    test: tests.length === 0 ? undefined : (leaf) => tests.some((test) => test(leaf)),
+    orAbsent: compiled.some((entry) => "absent" in entry),
+  };
 }
 
-/** Event arrays match when any element matches, so a leaf matcher sees every leaf at the field. */
-function anyLeaf(test: ValueTest): LeafMatcher {
-  return (leaves) => leaves.some(test);
+// ---------------------------------------------------------------------------------------------
+// Matching: pick one value per condition, all from the same elements of any shared event array
+// ---------------------------------------------------------------------------------------------
+
+const flatEvents = new WeakMap<object, FlatEvent>();
+
+/** Routing matches one event against every rule, so it is flattened once (events are not mutated). */
+function flatEventOf(event: JsonObject): FlatEvent {
+  let flat = flatEvents.get(event);
+  if (flat === undefined) {
+    flat = flattenEvent(event);
+    flatEvents.set(event, flat);
+  }
+  return flat;
+}
+
+/**
+ * Searches for one value per condition whose array memberships agree. An exists: false condition
+ * holds when no value at its path agrees with the values chosen for the others, so a nested
+ * pattern over an array of objects is met by one element as a whole.
+ */
+function satisfies(conditions: Conjunction, flat: FlatEvent): boolean {
+  // Only arrays that a later condition (or an absence check) can see constrain the choice, so
+  // values differing elsewhere are one choice, which keeps large arrays from multiplying the search
+  const relevant = conditions.map((_, index) => {
+    const ids = new Set<number>();
+    conditions.forEach((other, otherIndex) => {
+      if (otherIndex > index || other.orAbsent) for (const id of flat.arraysAt(other.path)) ids.add(id);
+    });
+    return ids;
+  });
+  const absentChecks: FieldCondition[] = [];
+  const search = (index: number, membership: Membership): boolean => {
+    if (index === conditions.length) {
+      return absentChecks.every((check) =>
+        flat.valuesAt(check.path).every((value) => mergeMembership(membership, value.membership) === undefined),
+      );
+    }
+    const condition = conditions[index];
+    const { test } = condition;
+    if (test !== undefined) {
+      const tried = new Set<string>();
+      for (const value of flat.valuesAt(condition.path)) {
+        if (!test(value.leaf)) continue;
+        const merged = mergeMembership(membership, value.membership);
+        if (merged === undefined) continue;
+        const kept = merged.filter(([id]) => relevant[index].has(id));
+        const key = kept.map(([id, element]) => `${id}:${element}`).join(",");
+        if (tried.has(key)) continue;
+        tried.add(key);
+        if (search(index + 1, kept)) return true;
+      }
+    }
+    if (!condition.orAbsent) return false;
+    absentChecks.push(condition);
+    const found = search(index + 1, membership);
+    absentChecks.pop();
+    return found;
+  };
+  return search(0, []);
 }
 
 function compileExact(value: unknown, path: string): ValueTest {
@@ -151,28 +227,28 @@ function exactString(expected: string): ValueTest {
 // Operators: { "<name>": operand } entries of a leaf array
 // ---------------------------------------------------------------------------------------------
 
-type OperatorCompiler = (operand: unknown, path: string) => LeafMatcher;
+type OperatorCompiler = (operand: unknown, path: string) => LeafEntry;
 
 const OPERATORS = new Map<string, OperatorCompiler>([
-  ["prefix", (operand, path) => anyLeaf(onStrings(compileAffix("prefix", operand, path)))],
-  ["suffix", (operand, path) => anyLeaf(onStrings(compileAffix("suffix", operand, path)))],
+  ["prefix", (operand, path) => ({ test: onStrings(compileAffix("prefix", operand, path)) })],
+  ["suffix", (operand, path) => ({ test: onStrings(compileAffix("suffix", operand, path)) })],
   [
     "equals-ignore-case",
     (operand, path) =>
-      anyLeaf(onStrings(equalsIgnoreCase(requireString(operand, "Equals-ignore-case", path)))),
+      ({ test: onStrings(equalsIgnoreCase(requireString(operand, "Equals-ignore-case", path))) }),
   ],
   [
     "wildcard",
     (operand, path) =>
-      anyLeaf(onStrings(wildcard(requireString(operand, "Wildcard match", path), path))),
+      ({ test: onStrings(wildcard(requireString(operand, "Wildcard match", path), path)) }),
   ],
-  ["anything-but", (operand, path) => anyLeaf(compileAnythingBut(operand, path))],
-  ["numeric", (operand, path) => anyLeaf(compileNumeric(operand, path))],
-  ["cidr", (operand, path) => anyLeaf(compileCidr(operand, path))],
+  ["anything-but", (operand, path) => ({ test: compileAnythingBut(operand, path) })],
+  ["numeric", (operand, path) => ({ test: compileNumeric(operand, path) })],
+  ["cidr", (operand, path) => ({ test: compileCidr(operand, path) })],
   ["exists", compileExists],
 ]);
 
-function compileOperator(expression: JsonObject, path: string): LeafMatcher {
+function compileOperator(expression: JsonObject, path: string): LeafEntry {
   const names = Object.keys(expression);
   if (names.length !== 1) {
     throw invalid(
@@ -189,11 +265,11 @@ function compileOperator(expression: JsonObject, path: string): LeafMatcher {
  * exists only looks at leaf values: a field holding null counts as present (like event-ruler),
  * while a field holding only an object or an empty array counts as absent.
  */
-function compileExists(operand: unknown, path: string): LeafMatcher {
+function compileExists(operand: unknown, path: string): LeafEntry {
   if (typeof operand !== "boolean") {
     throw invalid(`Exists match needs true or false, got ${describe(operand)}${at(path)}`);
   }
-  return (leaves) => (leaves.length > 0) === operand;
+  return operand ? { test: () => true } : { absent: true };
 }
 
 /** prefix / suffix take a string or { "equals-ignore-case": string }. */
@@ -522,24 +598,6 @@ function sameBytes(a: readonly number[] | undefined, b: readonly number[]): bool
 
 function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isLeaf(value: unknown): value is Leaf {
-  return value === null || ["string", "number", "boolean"].includes(typeof value);
-}
-
-function fieldOf(object: JsonObject | undefined, key: string): unknown {
-  return object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
-}
-
-/** Event arrays (nested ones too) are flattened, so a field holds zero or more values. */
-function flatten(value: unknown): unknown[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? (value.flat(Infinity) as unknown[]) : [value];
-}
-
-function leavesOf(value: unknown): Leaf[] {
-  return flatten(value).filter(isLeaf);
 }
 
 function parseJson(text: string): unknown {
