@@ -1,8 +1,9 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AUDIO_EVENT_DETAIL_TYPE, AUDIO_EVENT_SOURCE } from "../../functions/shared/audio-events";
+import { TTL_SWEEP_PAGE_ITEMS } from "../../local/services/dynamodb";
 import { connect, pcm, player, sleep, startVoiceRuntime, tokenFor, type Player, type VoiceRuntime } from "./support";
 
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -16,6 +17,22 @@ async function join(username: string, channel: string): Promise<Player> {
   const joined = await player(voice, username, channel);
   players.push(joined);
   return joined;
+}
+
+/** Audio that only a marker carries, so a player can tell the marker from every chunk a test sends. */
+const MARKER = pcm(320, 77);
+
+const isMarker = (message: Record<string, unknown>) => message.action === "audio" && (message.data as { audio: string }).audio === MARKER;
+const authorOf = (message: Record<string, unknown>) => (message.data as { author: string }).author;
+const audioOf = (message: Record<string, unknown>) => (message.data as { audio: string }).audio;
+
+/**
+ * Has `from` send the marker through the whole pipeline and waits until each of `to` heard it: a chunk that must not
+ * reach them, sent and answered before, would have come first, so asserting its absence then needs no fixed wait.
+ */
+async function passMarker(from: Player, to: Player[]): Promise<void> {
+  from.send({ action: "sendaudio", data: MARKER });
+  await Promise.all(to.map((member) => member.waitFor(isMarker)));
 }
 
 async function connectionIdOf(username: string): Promise<string> {
@@ -51,8 +68,8 @@ describe("game voice on the local runtime", () => {
       expect(message.data).toMatchObject({ audio, author: "alice", status: "VALIDATED" });
       expect(typeof (message.data as { timestamp: string }).timestamp).toBe("string");
     }
-    await sleep(300);
-    expect(sender.audio()).toHaveLength(0);
+    await passMarker(listeners[0], [sender]);
+    expect(sender.audio().map(authorOf)).toEqual(["bob"]);
   });
 
   it("accepts the seed's audio route and a token in the query string when a browser connects", async () => {
@@ -73,10 +90,13 @@ describe("game voice on the local runtime", () => {
     await Promise.all(senders.flatMap((sender, index) => [sender.send({ action: "sendaudio", data: pcm(320, index + 1) }), sender.send({ action: "sendaudio", data: pcm(320, index + 1) })]));
 
     await listener.waitFor(() => listener.audio().length === 6, 10_000);
-    await sleep(300);
-    expect(listener.audio()).toHaveLength(6);
+    await Promise.all(senders.map((sender) => sender.waitFor(() => sender.audio().length === 4, 10_000)));
+    await passMarker(listener, senders);
+    await passMarker(senders[0], [listener]);
+    expect(listener.audio()).toHaveLength(7);
+    expect(isMarker(listener.audio()[6])).toBe(true);
     for (const [index, sender] of senders.entries()) {
-      const authors = sender.audio().map((message) => (message.data as { author: string }).author);
+      const authors = sender.audio().filter((message) => !isMarker(message)).map(authorOf);
       expect(authors).toHaveLength(4);
       expect(authors).not.toContain(`s${index + 1}`);
     }
@@ -86,12 +106,13 @@ describe("game voice on the local runtime", () => {
     const red = await join("red-1", "red");
     const redListener = await join("red-2", "red");
     const blueListener = await join("blue-1", "blue");
+    const blueTalker = await join("blue-2", "blue");
 
     red.send({ action: "sendaudio", data: pcm(320) });
 
     await redListener.waitFor((message) => message.action === "audio");
-    await sleep(300);
-    expect(blueListener.audio()).toHaveLength(0);
+    await passMarker(blueTalker, [blueListener]);
+    expect(blueListener.audio().map(authorOf)).toEqual(["blue-2"]);
   });
 
   it("delivers to and from a player who reconnects", async () => {
@@ -149,8 +170,8 @@ describe("game voice on the local runtime", () => {
 
     await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "limit-sender" } });
     await expect(sender.waitFor((message) => message.action === "error")).resolves.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
-    await sleep(300);
-    expect(listener.audio()).toHaveLength(1);
+    await passMarker(sender, [listener]);
+    expect(listener.audio().map(audioOf)).toEqual([pcm(24_000), MARKER]);
   });
 
   it("tells the sender FAILED and delivers nothing when the audio is not whole 16-bit samples", async () => {
@@ -162,8 +183,8 @@ describe("game voice on the local runtime", () => {
     await expect(sender.waitFor((message) => message.action === "audio_status")).resolves.toMatchObject({
       data: { status: "FAILED", code: "ODD_LENGTH", author: "odd-sender" },
     });
-    await sleep(300);
-    expect(listener.audio()).toHaveLength(0);
+    await passMarker(sender, [listener]);
+    expect(listener.audio().map(audioOf)).toEqual([MARKER]);
   });
 
   it("closes the connection with 1009 when a frame is over 32 KB", async () => {
@@ -177,6 +198,7 @@ describe("game voice on the local runtime", () => {
 
   it("answers each malformed message with its error code and keeps the connection open", async () => {
     const sender = await join("sloppy", "errors");
+    const listener = await join("sloppy-listener", "errors");
 
     sender.send("{not json");
     sender.send({ action: "shout" });
@@ -189,8 +211,7 @@ describe("game voice on the local runtime", () => {
     expect(codes).toEqual(["INVALID_BASE64", "INVALID_BASE64", "INVALID_JSON", "MISSING_DATA", "UNKNOWN_ROUTE"]);
     const unknown = sender.messages.find((message) => message.code === "UNKNOWN_ROUTE");
     expect(unknown?.message).toContain("sendaudio, audio");
-    sender.send({ action: "sendaudio", data: pcm(64) });
-    await sleep(300);
+    await passMarker(sender, [listener]);
     expect(sender.socket.readyState).toBe(sender.socket.OPEN);
   });
 
@@ -201,8 +222,8 @@ describe("game voice on the local runtime", () => {
     sender.send({ action: "sendaudio", data: pcm(320), author: "spoof-listener" });
 
     await expect(sender.waitFor((message) => message.action === "error")).resolves.toMatchObject({ code: "AUTHOR_MISMATCH" });
-    await sleep(300);
-    expect(listener.audio()).toHaveLength(0);
+    await passMarker(sender, [listener]);
+    expect(listener.audio().map(authorOf)).toEqual(["honest"]);
   });
 
   it("broadcasts a chunk once when EventBridge delivers its STORED event twice", async () => {
@@ -227,9 +248,12 @@ describe("game voice on the local runtime", () => {
     await events.send(new PutEventsCommand({ Entries: [entry] }));
 
     await listener.waitFor((message) => message.action === "audio");
-    await sleep(800);
-    expect(listener.audio()).toHaveLength(1);
-    expect(sender.audio()).toHaveLength(0);
+    // A later chunk from a connection that is neither player reaches both once the duplicates had their turn
+    const marker = { ...detail, chunk_id: `${senderId}:duplicate-marker`, message: { action: "sendaudio", author: "dup-marker" }, websocket_context: { ...detail.websocket_context, connection_id: "marker-connection=" } };
+    await events.send(new PutEventsCommand({ Entries: [{ ...entry, Detail: JSON.stringify(marker) }] }));
+    await Promise.all([listener, sender].map((member) => member.waitFor((message) => message.action === "audio" && authorOf(message) === "dup-marker")));
+    expect(listener.audio().map(authorOf)).toEqual(["dup-sender", "dup-marker"]);
+    expect(sender.audio().map(authorOf)).toEqual(["dup-marker"]);
   });
 
   it("tells the sender FAILED and delivers nothing when S3 cannot store the chunk", async () => {
@@ -245,11 +269,11 @@ describe("game voice on the local runtime", () => {
       await expect(sender.waitFor((message) => message.action === "audio_status")).resolves.toMatchObject({
         data: { status: "FAILED", code: "STORAGE_FAILED", author: "s3-sender" },
       });
-      await sleep(300);
-      expect(listener.audio()).toHaveLength(0);
     } finally {
       await s3.send(new CreateBucketCommand({ Bucket: voice.bucket }));
     }
+    await passMarker(sender, [listener]);
+    expect(listener.audio().map(audioOf)).toEqual([MARKER]);
   });
 });
 
@@ -347,11 +371,13 @@ describe("AWS services of the local runtime", () => {
     await dynamodb.send(new PutItemCommand({ TableName: "game-voice-audio-chunks", Item: { chunkId: { S: "expired-chunk" }, expiresAt: { N: String(past) } } }));
     await dynamodb.send(new PutItemCommand({ TableName: "game-voice-audio-chunks", Item: { chunkId: { S: "live-chunk" }, expiresAt: { N: String(past + 3600) } } }));
 
-    await sleep(2500);
+    const itemOf = (chunkId: string) => dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: chunkId } } }));
 
-    const expired = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: "expired-chunk" } } }));
-    const live = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-audio-chunks", Key: { chunkId: { S: "live-chunk" } } }));
-    expect(expired.Item).toBeUndefined();
-    expect(live.Item).toBeDefined();
+    const table = await dynamodb.send(new ScanCommand({ TableName: "game-voice-audio-chunks", Select: "COUNT" }));
+
+    await vi.waitFor(async () => expect((await itemOf("expired-chunk")).Item).toBeUndefined(), { timeout: 2500, interval: 50 });
+    // A sweep deletes after each Scan page; with the table within one page, the page that held the expired item held the live one
+    expect(table.Count).toBeLessThan(TTL_SWEEP_PAGE_ITEMS);
+    expect((await itemOf("live-chunk")).Item).toBeDefined();
   });
 });
