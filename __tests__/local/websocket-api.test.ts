@@ -7,7 +7,7 @@ import { LocalFunction } from "../../local/functions/function-host";
 import { LocalWebSocketApi } from "../../local/apigateway/websocket-api";
 import { selectRoute } from "../../local/apigateway/route-selection";
 import type { WebSocketApiModel } from "../../local/model/stack-model";
-import { functionModel } from "./support";
+import { eventually, functionModel } from "./support";
 
 const root = mkdtempSync(join(tmpdir(), "ws-api-"));
 
@@ -199,10 +199,15 @@ describe("local WebSocket API", () => {
     const socket = new WebSocket(`${api.url}/live?token=good&channel=slow`, { headers: { "x-api-key": "secret-key" } });
     socket.on("error", () => undefined);
 
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await eventually(() => slowConnections.length === 1, "the slow $connect to start");
     socket.terminate();
-    const deadline = Date.now() + 5000;
-    while (!slowConnections.some((id) => disconnects.includes(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(() => disconnects.includes(slowConnections[0]), "$disconnect of the slow connection");
+    // A connection opened and dropped after it proves, once its own $disconnect ran, that a second one had its turn
+    const marker = await connect("token=good");
+    marker.send("not json");
+    const markerId = (await nextMessage(marker)).connectionId as string;
+    marker.terminate();
+    await eventually(() => disconnects.includes(markerId), "$disconnect of the marker connection");
 
     expect(slowConnections).toHaveLength(1);
     expect(disconnects.filter((id) => id === slowConnections[0])).toHaveLength(1);
@@ -210,15 +215,14 @@ describe("local WebSocket API", () => {
 
   it("runs $disconnect when a client goes away without a close frame", async () => {
     const socket = await connect("token=good");
-    socket.send(JSON.stringify({ action: "echo" }));
-    await nextMessage(socket);
+    socket.send("not json");
+    const connectionId = (await nextMessage(socket)).connectionId as string;
     const before = api.openConnections;
 
     socket.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(() => disconnects.includes(connectionId), "$disconnect of the dropped connection");
 
     expect(api.openConnections).toBe(before - 1);
-    expect(disconnects.length).toBeGreaterThan(0);
   });
 });
 
