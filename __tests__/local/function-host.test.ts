@@ -158,15 +158,22 @@ describe("local function host", () => {
 describe("idle environments", () => {
   it("stops environments idle past the limit, down to one, when a burst is over", async () => {
     const dir = bundle("burst", "export const handler = async () => { await new Promise((r) => setTimeout(r, 100)); return 1; };");
-    const fn = host(model("burst", dir), { maxConcurrency: 3, environmentIdleMs: 300 });
+    // The reaper's clock is faked, so every reaping pass below has run when the count is read
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      const fn = host(model("burst", dir), { maxConcurrency: 3, environmentIdleMs: 300 });
 
-    await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({})]);
-    const duringBurst = fn.environmentCount;
-    await new Promise((resolve) => setTimeout(resolve, 800));
+      await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({})]);
+      const duringBurst = fn.environmentCount;
+      // Passes every 150 ms: the one at 450 ms reaps the idle environments, the later ones must leave the last
+      vi.advanceTimersByTime(1_500);
 
-    expect(duringBurst).toBe(3);
-    expect(fn.environmentCount).toBe(1);
-    await expect(fn.invoke({})).resolves.toMatchObject({ ok: true, result: 1 });
+      expect(duringBurst).toBe(3);
+      expect(fn.environmentCount).toBe(1);
+      await expect(fn.invoke({})).resolves.toMatchObject({ ok: true, result: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
