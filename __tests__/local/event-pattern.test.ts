@@ -1328,6 +1328,15 @@ describe("dotted field paths", () => {
     expect(act).toThrow(/^Path "detail\.state(\.status)?" cannot be allowed multiple times$/);
   });
 
+  it("accepts one path in two $or alternatives when each spells it differently", () => {
+    const pattern = { detail: { $or: [{ "state.status": ["running"] }, { state: { status: ["pending"] } }] } };
+    const events = [eventWithDetail({ "state.status": "pending" }), eventWithDetail({ state: { status: "stopped" } })];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, false]);
+  });
+
   const key = fc.constantFrom("a", "b", "c");
   const leafValue = fc.constantFrom("x", "y", 1, 2, null);
   const condition = fc.oneof(
