@@ -141,6 +141,26 @@ function compileLeafArray(entries: readonly unknown[], path: string): FieldCondi
   };
 }
 
+function compileExact(value: unknown, path: string): ValueTest {
+  if (typeof value === "string") return exactString(value);
+  if (value === null || typeof value === "boolean") return (leaf) => leaf === value;
+  if (typeof value === "number" && Number.isFinite(value)) {
+    // Numbers compare numerically: 300 in a pattern matches 300.0 in an event
+    return (leaf) => leaf === value;
+  }
+  throw invalid(
+    `Match value must be a string, number, boolean, null or operator object, got ${describe(value)}${at(path)}`,
+  );
+}
+
+function exactString(expected: string): ValueTest {
+  const address = ipBytes(expected);
+  if (address === undefined) return (leaf) => leaf === expected;
+  // event-ruler compares IP address literals by address, so "::1" also matches "0:0:0:0:0:0:0:1"
+  return (leaf) =>
+    leaf === expected || (typeof leaf === "string" && sameBytes(ipBytes(leaf), address));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Matching: pick one value per condition, all from the same elements of any shared event array
 // ---------------------------------------------------------------------------------------------
@@ -201,26 +221,6 @@ function satisfies(conditions: Conjunction, flat: FlatEvent): boolean {
     return found;
   };
   return search(0, []);
-}
-
-function compileExact(value: unknown, path: string): ValueTest {
-  if (typeof value === "string") return exactString(value);
-  if (value === null || typeof value === "boolean") return (leaf) => leaf === value;
-  if (typeof value === "number" && Number.isFinite(value)) {
-    // Numbers compare numerically: 300 in a pattern matches 300.0 in an event
-    return (leaf) => leaf === value;
-  }
-  throw invalid(
-    `Match value must be a string, number, boolean, null or operator object, got ${describe(value)}${at(path)}`,
-  );
-}
-
-function exactString(expected: string): ValueTest {
-  const address = ipBytes(expected);
-  if (address === undefined) return (leaf) => leaf === expected;
-  // event-ruler compares IP address literals by address, so "::1" also matches "0:0:0:0:0:0:0:1"
-  return (leaf) =>
-    leaf === expected || (typeof leaf === "string" && sameBytes(ipBytes(leaf), address));
 }
 
 // ---------------------------------------------------------------------------------------------
