@@ -1318,14 +1318,35 @@ describe("dotted field paths", () => {
     expect(results).toEqual([true, false]);
   });
 
-  it.each([
-    { name: "nested and dotted spellings", pattern: { detail: { state: { status: ["a"] }, "state.status": ["b"] } } },
-    { name: "a field and an $or alternative", pattern: { "detail.state": ["a"], detail: { $or: [{ state: ["b"] }, { code: [1] }] } } },
-  ])("refuses a path given twice when the pattern has $name", ({ pattern }) => {
-    const act = () => parseEventPattern(pattern);
+  it("keeps the last condition in document order when nested and dotted keys give one path twice", () => {
+    const pattern = { detail: { state: { status: ["a"] }, "state.status": ["b"] } };
+    const events = [eventWithDetail({ state: { status: "a" } }), eventWithDetail({ state: { status: "b" } })];
 
-    expect(act).toThrow(InvalidEventPatternError);
-    expect(act).toThrow(/^Path "detail\.state(\.status)?" cannot be allowed multiple times$/);
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([false, true]);
+  });
+
+  it("lets an $or alternative override a path given outside it when the $or comes later", () => {
+    const pattern = { "detail.state": ["a"], detail: { $or: [{ state: ["b"] }, { code: [1] }] } };
+    const events = [
+      eventWithDetail({ state: "b" }),
+      eventWithDetail({ state: "a", code: 1 }),
+      eventWithDetail({ state: "b", code: 1 }),
+    ];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([true, true, true]);
+  });
+
+  it("keeps an outer path over an $or alternative when the outer key comes later", () => {
+    const pattern = { detail: { $or: [{ state: ["b"] }, { code: [1] }] }, "detail.state": ["a"] };
+    const events = [eventWithDetail({ state: "b" }), eventWithDetail({ state: "a", code: 1 }), eventWithDetail({ state: "a" })];
+
+    const results = events.map((event) => matchesEventPattern(pattern, event));
+
+    expect(results).toEqual([false, true, true]);
   });
 
   it("accepts one path in two $or alternatives when each spells it differently", () => {

@@ -30,7 +30,7 @@ export function parseEventPattern(pattern: string | unknown): CompiledPattern {
   if (!isJsonObject(root)) {
     throw invalid(`Event pattern must be a JSON object, got ${describe(root)}`);
   }
-  const alternatives = compileObject(root, "", false).map(checkDistinctPaths);
+  const alternatives = compileObject(root, "", false).map(lastConditionPerPath);
   return {
     matches: (event) => {
       if (!isJsonObject(event)) return false;
@@ -117,14 +117,12 @@ function compileOr(value: unknown, path: string): Conjunction[] {
   });
 }
 
-/** event-ruler refuses a path given twice in one rule, however its keys were nested or dotted. */
-function checkDistinctPaths(conditions: Conjunction): Conjunction {
-  const seen = new Set<string>();
-  for (const { path } of conditions) {
-    if (seen.has(path)) throw invalid(`Path "${path}" cannot be allowed multiple times`);
-    seen.add(path);
-  }
-  return conditions;
+/**
+ * A path given twice in one alternative (nested and dotted, or outside and inside "$or") keeps its
+ * last condition in document order, as event-ruler does unless told to refuse path overriding.
+ */
+function lastConditionPerPath(conditions: Conjunction): Conjunction {
+  return [...new Map(conditions.map((condition) => [condition.path, condition])).values()];
 }
 
 /** A leaf array matches when any of its entries matches (OR). */
