@@ -164,7 +164,7 @@ export class GameVoiceStack extends TerraformStack {
     });
     message.bindTable("CONNECTIONS_TABLE", connectionsTable, "read");
     message.allowPutEvents("EVENT_BUS_NAME", { busName: audio.eventBusName, busArn: audio.eventBusArn });
-    websocket.grantManageConnections(message);
+    websocket.grantPostToConnections(message);
 
     const fallback = new NodeFunction(this, "default", {
       ...functionDefaults,
@@ -173,7 +173,7 @@ export class GameVoiceStack extends TerraformStack {
       description: "Answers messages that match no route with an error naming the routes",
       environment: { ROUTES: AUDIO_ROUTES.join(",") },
     });
-    websocket.grantManageConnections(fallback);
+    websocket.grantPostToConnections(fallback);
 
     websocket.addRoute("$connect", { handler: connect });
     websocket.addRoute("$disconnect", { handler: disconnect });

@@ -11,6 +11,7 @@ import {
   resourcesOfType,
   resourceWhere,
   synthScopeJson,
+  sorted,
   type NamedBlock,
   type TerraformJson,
 } from "./terraform-json";
@@ -462,18 +463,67 @@ describe("WebSocketApi connections table", () => {
   });
 });
 
-describe("WebSocketApi grantManageConnections", () => {
-  it("does allow ManageConnections only on this API's stage connections when granted", () => {
+/** The `execute-api:` resources granted to `functionName`, from the synthesized policy of its role. */
+function executeApiResources(json: TerraformJson, functionName: string): string[] {
+  return allowing(functionStatements(json, functionName), "execute-api:").flatMap((statement) => {
+    expect(statement.actions).toEqual(["execute-api:ManageConnections"]);
+    return statement.resources ?? [];
+  });
+}
+
+/** Two APIs in one scope, "voice" on stage "prod" and "other" on "live", with `grant` applied to the first. */
+function synthTwoApis(grant: (api: WebSocketApi, fns: Handlers) => void): TerraformJson {
+  return synthScopeJson((scope) => {
+    const fns = handlers(scope);
+    const api = new WebSocketApi(scope, "ws", { name: "voice", stageName: "prod" });
+    new WebSocketApi(scope, "other", { name: "other" });
+    grant(api, fns);
+  });
+}
+
+function executionArnOf(json: TerraformJson, apiName: string): string {
+  return resourceRef("aws_apigatewayv2_api", resourceWhere(json, "aws_apigatewayv2_api", "name", apiName).name, "execution_arn");
+}
+
+describe("WebSocketApi connection grants", () => {
+  it("grants POST, GET and DELETE only on this stage's connections when grantManageConnections is called", () => {
     // prepare / act
-    const json = synthApi({ stageName: "prod" }, (api, fns) => api.grantManageConnections(fns.message));
+    const json = synthTwoApis((api, fns) => api.grantManageConnections(fns.message));
 
     // assess
-    expect(allowing(functionStatements(json, "ws-message"), "execute-api:")).toEqual([
-      {
-        actions: ["execute-api:ManageConnections"],
-        resources: [`${apiRef(json, "execution_arn")}/prod/POST/@connections/*`],
-      },
-    ]);
-    expect(allowing(functionStatements(json, "ws-connect"), "execute-api:")).toHaveLength(0);
+    const executionArn = executionArnOf(json, "voice");
+    expect(sorted(executeApiResources(json, "ws-message"))).toEqual(
+      sorted([
+        `${executionArn}/prod/POST/@connections/*`,
+        `${executionArn}/prod/GET/@connections/*`,
+        `${executionArn}/prod/DELETE/@connections/*`,
+      ]),
+    );
+    expect(executeApiResources(json, "ws-connect")).toEqual([]);
+  });
+
+  it("grants POST only on this stage's connections when grantPostToConnections is called", () => {
+    // prepare / act
+    const json = synthTwoApis((api, fns) => api.grantPostToConnections(fns.message));
+
+    // assess
+    expect(executeApiResources(json, "ws-message")).toEqual([`${executionArnOf(json, "voice")}/prod/POST/@connections/*`]);
+    expect(executeApiResources(json, "ws-connect")).toEqual([]);
+  });
+
+  it.each([
+    ["grantManageConnections", (api: WebSocketApi, fn: NodeFunction) => api.grantManageConnections(fn)],
+    ["grantPostToConnections", (api: WebSocketApi, fn: NodeFunction) => api.grantPostToConnections(fn)],
+  ] as const)("names no other API and no wildcard stage or method when %s is called", (_method, grant) => {
+    // prepare / act
+    const json = synthTwoApis((api, fns) => grant(api, fns.message));
+
+    // assess
+    const resources = executeApiResources(json, "ws-message");
+    expect(resources.length).toBeGreaterThan(0);
+    for (const resource of resources) {
+      expect(resource).not.toContain(executionArnOf(json, "other"));
+      expect(resource).toMatch(/^\$\{aws_apigatewayv2_api\.[^.]+\.execution_arn\}\/prod\/(POST|GET|DELETE)\/@connections\/\*$/);
+    }
   });
 });

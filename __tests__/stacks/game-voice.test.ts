@@ -8,6 +8,7 @@ import { matchesEventPattern } from "../../local/eventbridge/event-pattern";
 import { allStatements, keyPolicyDocuments, SCOPED_SERVICES } from "../support/secure-defaults";
 import {
   deref,
+  functionStatements,
   parseRef,
   resourceRef,
   resourcesOfType,
@@ -69,6 +70,33 @@ describe("game-voice inventory", () => {
       Object.values((fn.body.environment?.variables ?? {}) as Record<string, string>).filter((value) => parseRef(value)?.type === "aws_dynamodb_table"),
     );
     expect(tableBindings).toHaveLength(5);
+  });
+});
+
+describe("game-voice connection grants", () => {
+  it("grants only POST on this stage's connections, and only to the functions that post, when synthesized", () => {
+    // prepare
+    const api = resourcesOfType(json, "aws_apigatewayv2_api");
+    const stage = resourcesOfType(json, "aws_apigatewayv2_stage");
+    expect(api).toHaveLength(1);
+    expect(stage).toHaveLength(1);
+
+    // act
+    const granted = Object.fromEntries(
+      resourcesOfType(json, "aws_lambda_function").map((fn) => [
+        fn.body.function_name as string,
+        functionStatements(json, fn.body.function_name).filter((statement) => (statement.actions ?? []).some((action) => action.startsWith("execute-api:"))),
+      ]),
+    );
+
+    // assess
+    const posting = ["game-voice-message", "game-voice-default", "game-voice-process-audio", "game-voice-validate-audio"];
+    const postArn = `${resourceRef("aws_apigatewayv2_api", api[0]!.name, "execution_arn")}/${stage[0]!.body.name}/POST/@connections/*`;
+    for (const [functionName, statements] of Object.entries(granted)) {
+      const expected = posting.includes(functionName) ? [{ actions: ["execute-api:ManageConnections"], resources: [postArn] }] : [];
+      expect(statements, functionName).toEqual(expected);
+    }
+    expect(Object.keys(granted)).toEqual(expect.arrayContaining(posting));
   });
 });
 

@@ -210,7 +210,7 @@ export class AudioProcessing extends Construct {
     });
     this.processFunction.grantBucketPrefix(audioBucket, AUDIO_PREFIX, { write: true });
     this.processFunction.allowPutEvents("EVENT_BUS_NAME", { busName: bus.name, busArn: bus.arn });
-    props.websocket.grantManageConnections(this.processFunction);
+    props.websocket.grantPostToConnections(this.processFunction);
 
     this.validateFunction = new NodeFunction(this, "validate-audio", {
       ...functionDefaults,
@@ -230,7 +230,7 @@ export class AudioProcessing extends Construct {
     this.validateFunction.grantBucketPrefix(audioBucket, AUDIO_PREFIX, { read: true });
     this.validateFunction.bindTable("CONNECTIONS_TABLE", props.websocket.connectionsTable, "readWrite");
     this.validateFunction.bindTable("CHUNKS_TABLE", chunks, "readWrite");
-    props.websocket.grantManageConnections(this.validateFunction);
+    props.websocket.grantPostToConnections(this.validateFunction);
 
     const deadLetterQueue = new SqsQueue(this, "events-dlq", {
       name: `${prefix}-events-dlq`,

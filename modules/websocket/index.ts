@@ -290,14 +290,35 @@ export class WebSocketApi extends Construct {
     });
   }
 
-  /** Lets a function post to, read and close this stage's connections through the `@connections` API. */
+  /**
+   * Lets a function post messages to this stage's connections (`PostToConnection`), and nothing else:
+   * `execute-api:ManageConnections` on `<api>/<stage>/POST/@connections/*`.
+   */
+  public grantPostToConnections(fn: NodeFunction): void {
+    fn.addPolicy("post-to-connections", [
+      {
+        actions: ["execute-api:ManageConnections"],
+        resources: [this.connectionsArn("POST")],
+      },
+    ]);
+  }
+
+  /**
+   * Lets a function post to, read and close this stage's connections (`PostToConnection`, `GetConnection`,
+   * `DeleteConnection`): `execute-api:ManageConnections` on `<api>/<stage>/{POST,GET,DELETE}/@connections/*`.
+   */
   public grantManageConnections(fn: NodeFunction): void {
     fn.addPolicy("manage-connections", [
       {
         actions: ["execute-api:ManageConnections"],
-        resources: [`${this.api.executionArn}/${this.stageName}/POST/@connections/*`],
+        resources: (["POST", "GET", "DELETE"] as const).map((method) => this.connectionsArn(method)),
       },
     ]);
+  }
+
+  /** ARN of this stage's `@connections` resources for one HTTP method of the management API. */
+  private connectionsArn(method: "POST" | "GET" | "DELETE"): string {
+    return `${this.api.executionArn}/${this.stageName}/${method}/@connections/*`;
   }
 
   private integrationFor(handler: NodeFunction): Apigatewayv2Integration {
