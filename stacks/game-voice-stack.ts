@@ -1,15 +1,14 @@
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformStack } from "cdktf";
-import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
+import { TerraformOutput, TerraformStack, type TerraformElement } from "cdktf";
+import type { Node } from "constructs";
 import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
 import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { AUDIO_EVENT_DETAIL_TYPE, AUDIO_EVENT_SOURCE } from "../functions/shared/audio-events";
+import { ApiGatewayAccountSettings } from "../modules/api-gateway-account";
 import { AudioProcessing, type AudioLimits } from "../modules/audio-processing";
 import { EncryptionKey } from "../modules/encryption-key";
 import { NodeFunction } from "../modules/lambda-function";
-import { policyDocument } from "../modules/shared/policy";
+import { keptLogicalId, type KeptAddresses } from "../modules/shared/address";
 import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
 import { configureProviders } from "./providers";
 
@@ -35,14 +34,25 @@ export interface GameVoiceConfig {
   /** Seconds a connection record lives without a disconnect; API Gateway closes connections after 2 hours. @default - 10800 */
   readonly connectionTtlSeconds?: number;
   /**
-   * Set the account-wide role API Gateway uses to write logs. Needed once per account and region before
-   * any stage can log; turn off when another stack or your landing zone already sets it.
-   * @default - true
+   * Own the account-wide API Gateway setting (the role stages write logs through). It is one per account and
+   * region: turn it on in exactly one stack there, unless your landing zone already sets it.
+   * @default - false
    */
   readonly manageApiGatewayAccount?: boolean;
   /** Extra tags on every resource. @default - none */
   readonly tags?: Record<string, string>;
 }
+
+/**
+ * Resources that moved into modules, at the addresses they had when this stack defined them inline, so a deployed
+ * game-voice keeps them (a new address would make Terraform destroy and recreate them).
+ */
+const KEPT_ADDRESSES: KeptAddresses = {
+  "api-gateway-account/cloudwatch-role": "api-gateway-logs-role",
+  "api-gateway-account/assume-role": "api-gateway-assume-role",
+  "api-gateway-account/cloudwatch-policy": "api-gateway-logs-policy",
+  "api-gateway-account/account": "api-gateway-account",
+};
 
 /** Game voice chat: a WebSocket API with API key and Cognito auth, and an audio pipeline through EventBridge and S3. */
 export class GameVoiceStack extends TerraformStack {
@@ -182,21 +192,10 @@ export class GameVoiceStack extends TerraformStack {
     }
     websocket.addRoute("$default", { handler: fallback });
 
-    if (config.manageApiGatewayAccount ?? true) {
-      const role = new IamRole(this, "api-gateway-logs-role", {
-        name: `${prefix}-api-gateway-logs`,
-        assumeRolePolicy: policyDocument(this, "api-gateway-assume-role", [
-          {
-            actions: ["sts:AssumeRole"],
-            principals: [{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }],
-          },
-        ]).json,
+    if (config.manageApiGatewayAccount ?? false) {
+      new ApiGatewayAccountSettings(this, "api-gateway-account", {
+        cloudwatchRoleName: `${prefix}-api-gateway-logs`,
       });
-      new IamRolePolicyAttachment(this, "api-gateway-logs-policy", {
-        role: role.name,
-        policyArn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
-      });
-      new ApiGatewayAccount(this, "api-gateway-account", { cloudwatchRoleArn: role.arn });
     }
 
     new TerraformOutput(this, "websocket_url", { value: websocket.stageInvokeUrl, description: "wss:// URL players connect to" });
@@ -211,5 +210,9 @@ export class GameVoiceStack extends TerraformStack {
     new TerraformOutput(this, "event_bus_name", { value: audio.eventBusName });
     new TerraformOutput(this, "connections_table_name", { value: websocket.connectionsTableName });
     new TerraformOutput(this, "events_dead_letter_queue_arn", { value: audio.deadLetterQueueArn });
+  }
+
+  protected allocateLogicalId(element: TerraformElement | Node): string {
+    return keptLogicalId(this, element, KEPT_ADDRESSES) ?? super.allocateLogicalId(element);
   }
 }

@@ -133,7 +133,7 @@ describe("local model of the game-voice stack", () => {
   });
 
   it("lists the resource types it does not emulate instead of dropping them", () => {
-    expect(model.notEmulated).toMatchObject({ aws_iam_role: 8, aws_kms_key: 2, aws_sqs_queue: 3 });
+    expect(model.notEmulated).toMatchObject({ aws_iam_role: 7, aws_kms_key: 2, aws_sqs_queue: 3 });
     expect(model.notEmulated.aws_lambda_function).toBeUndefined();
   });
 });

@@ -352,6 +352,32 @@ describe("game-voice configuration", () => {
     expect(act).toThrow(message);
   });
 
+  it("leaves the account-wide API Gateway setting and its role alone when manageApiGatewayAccount is not set", () => {
+    // prepare / act
+    const roles = resourcesOfType(json, "aws_iam_role").map((role) => role.body.name as string);
+
+    // assess
+    expect(resourcesOfType(json, "aws_api_gateway_account")).toEqual([]);
+    expect(resourcesOfType(json, "aws_iam_role_policy_attachment")).toEqual([]);
+    expect(roles.filter((name) => name.includes("api-gateway"))).toEqual([]);
+  });
+
+  it("sets the account-wide API Gateway role at the addresses it had inline when manageApiGatewayAccount is true", () => {
+    // prepare / act
+    const owning = synthGameVoice({ manageApiGatewayAccount: true });
+
+    // assess
+    expect(Object.keys(owning.resource?.aws_api_gateway_account ?? {})).toEqual(["api-gateway-account"]);
+    expect(owning.resource?.aws_api_gateway_account?.["api-gateway-account"]?.cloudwatch_role_arn).toBe(
+      resourceRef("aws_iam_role", "api-gateway-logs-role", "arn"),
+    );
+    expect(owning.resource?.aws_iam_role?.["api-gateway-logs-role"]?.name).toBe("game-voice-api-gateway-logs");
+    expect(owning.resource?.aws_iam_role_policy_attachment?.["api-gateway-logs-policy"]).toEqual({
+      role: resourceRef("aws_iam_role", "api-gateway-logs-role", "name"),
+      policy_arn: "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    });
+  });
+
   it("does carry the prefix into resource names when a valid prefix is given", () => {
     // prepare / act
     const custom = synthGameVoice({ namePrefix: "arena-voice" });
