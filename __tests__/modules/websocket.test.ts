@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { NodeFunction } from "../../modules/lambda-function";
 import { WebSocketApi, type WebSocketApiProps } from "../../modules/websocket";
@@ -43,6 +44,11 @@ function synthApi(
     const api = new WebSocketApi(scope, "ws", { name: "voice", ...extra });
     configure?.(api, fns);
   });
+}
+
+/** Adds the `$connect` route that the API key and the authorizer take effect on. */
+function withConnect(api: WebSocketApi, fns: Handlers): void {
+  api.addRoute("$connect", { handler: fns.connect });
 }
 
 function apiRef(json: TerraformJson, attribute: string): string {
@@ -229,7 +235,10 @@ describe("WebSocketApi authorizer", () => {
     const identitySources = ["route.request.header.Authorization", "route.request.querystring.token"];
 
     // act
-    const json = synthApi((fns) => ({ authorizer: { handler: fns.authorizer, identitySources } }));
+    const json = synthApi(
+      (fns) => ({ authorizer: { handler: fns.authorizer, identitySources } }),
+      (api, fns) => api.addRoute("$connect", { handler: fns.connect }),
+    );
 
     // assess
     const authorizer = onlyResource(json, "aws_apigatewayv2_authorizer");
@@ -239,7 +248,7 @@ describe("WebSocketApi authorizer", () => {
       authorizer_uri: functionRef(json, "ws-authorizer", "invoke_arn"),
       identity_sources: identitySources,
     });
-    const permission = onlyResource(json, "aws_lambda_permission").body;
+    const permission = resourceWhere(json, "aws_lambda_permission", "statement_id", "AllowApiGatewayAuthorizer").body;
     expect(permission).toMatchObject({
       action: "lambda:InvokeFunction",
       principal: "apigateway.amazonaws.com",
@@ -274,7 +283,7 @@ describe("WebSocketApi API key", () => {
 
   it("does create a key in a throttled usage plan for this API's stage when apiKeyRequired is set", () => {
     // prepare / act
-    const json = synthApi({ apiKeyRequired: true, usagePlanThrottle: { rateLimit: 20, burstLimit: 40 } });
+    const json = synthApi({ apiKeyRequired: true, usagePlanThrottle: { rateLimit: 20, burstLimit: 40 } }, withConnect);
 
     // assess
     const key = onlyResource(json, "aws_api_gateway_api_key");
@@ -294,7 +303,7 @@ describe("WebSocketApi API key", () => {
 
   it("does throttle the usage plan at 100 rps with a burst of 200 when no throttle is given", () => {
     // prepare / act
-    const json = synthApi({ apiKeyRequired: true });
+    const json = synthApi({ apiKeyRequired: true }, withConnect);
 
     // assess
     expect(onlyResource(json, "aws_api_gateway_usage_plan").body.throttle_settings).toEqual({ rate_limit: 100, burst_limit: 200 });
@@ -309,6 +318,106 @@ describe("WebSocketApi API key", () => {
       expect(resourcesOfType(json, type), type).toHaveLength(0);
     }
     expect(route(json, "$connect").body).not.toHaveProperty("api_key_required");
+  });
+});
+
+describe("WebSocketApi settings that only $connect enforces", () => {
+  const cases = [
+    ["apiKeyRequired", (_fns: Handlers): Partial<WebSocketApiProps> => ({ apiKeyRequired: true }), "apiKeyRequired needs"],
+    ["an authorizer", (fns: Handlers): Partial<WebSocketApiProps> => ({ authorizer: { handler: fns.authorizer } }), "authorizer needs"],
+    [
+      "apiKeyRequired and an authorizer",
+      (fns: Handlers): Partial<WebSocketApiProps> => ({ apiKeyRequired: true, authorizer: { handler: fns.authorizer } }),
+      "apiKeyRequired and authorizer need",
+    ],
+  ] as const;
+
+  /** A stack in a fresh app with an API named "chat" given `props`, and the `routeKeys` routes. */
+  function chatStack(
+    props: (fns: Handlers) => Partial<WebSocketApiProps>,
+    routeKeys: string[],
+  ): { stack: TerraformStack; app: ReturnType<typeof Testing.app>; api: WebSocketApi } {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "chat");
+    const fns = handlers(stack);
+    const api = new WebSocketApi(stack, "ws", { name: "chat", ...props(fns) });
+    routeKeys.forEach((routeKey) => api.addRoute(routeKey, { handler: fns.message }));
+    return { stack, app, api };
+  }
+
+  it.each(cases)("refuses %s naming it when no $connect route is added (Testing.synthScope)", (_what, props, setting) => {
+    // prepare / act
+    const act = () => synthApi(props, (api, fns) => api.addRoute("sendaudio", { handler: fns.message }));
+
+    // assess
+    expect(act).toThrow(`WebSocketApi voice: ${setting} a $connect route; add one with addRoute("$connect", ...)`);
+  });
+
+  it.each(cases)("refuses %s when no $connect route is added (Testing.synth and Testing.fullSynth)", (_what, props, setting) => {
+    // prepare
+    const { stack } = chatStack(props, ["$default"]);
+
+    // act
+    const synth = () => Testing.synth(stack);
+    const fullSynth = () => Testing.fullSynth(stack);
+
+    // assess
+    expect(synth).toThrow(`WebSocketApi chat: ${setting} a $connect route`);
+    expect(fullSynth).toThrow(`WebSocketApi chat: ${setting} a $connect route`);
+  });
+
+  it("refuses an authorizer without $connect when the app synthesizes, as cdktf synth and npm run synth do", () => {
+    // prepare
+    const { app } = chatStack(cases[2][1], ["$disconnect"]);
+
+    // act
+    const act = () => app.synth();
+
+    // assess
+    expect(act).toThrow('WebSocketApi chat: apiKeyRequired and authorizer need a $connect route; add one with addRoute("$connect", ...)');
+  });
+
+  it("reports the refusal as a validation error of the API when its node is validated", () => {
+    // prepare
+    const { api } = chatStack(cases[0][1], []);
+
+    // act
+    const errors = api.node.validate();
+
+    // assess
+    expect(errors).toEqual(['WebSocketApi chat: apiKeyRequired needs a $connect route; add one with addRoute("$connect", ...)']);
+  });
+
+  it("accepts apiKeyRequired and an authorizer when $connect is added after the other routes", () => {
+    // prepare
+    const { stack, api } = chatStack(cases[2][1], ["$default", "$disconnect", "$connect"]);
+
+    // act
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+
+    // assess
+    expect(api.node.validate()).toEqual([]);
+    expect(route(json, "$connect").body).toMatchObject({ authorization_type: "CUSTOM", api_key_required: true });
+  });
+
+  it("accepts an API with neither an API key nor an authorizer when it has no $connect route", () => {
+    // prepare
+    const { stack, api } = chatStack(() => ({}), ["$default"]);
+
+    // act
+    const json = JSON.parse(Testing.synth(stack)) as TerraformJson;
+
+    // assess
+    expect(api.node.validate()).toEqual([]);
+    expect(resourcesOfType(json, "aws_apigatewayv2_route")).toHaveLength(1);
+  });
+
+  it("throws naming the throttle when usagePlanThrottle is given without apiKeyRequired", () => {
+    // prepare / act
+    const act = () => synthApi({ usagePlanThrottle: { rateLimit: 20 } }, withConnect);
+
+    // assess
+    expect(act).toThrow('WebSocketApi voice: usagePlanThrottle needs apiKeyRequired (the usage plan exists only with an API key), got {"rateLimit":20}');
   });
 });
 

@@ -14,6 +14,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import type { NodeFunction, TableReference } from "../lambda-function";
 import { SecureTable, type TableIndex } from "../shared/table";
+import { refuseInvalidAtSynth } from "../shared/validation";
 
 export interface StageRouteSettings {
   /** Steady-state requests per second for each route. @default - 500 */
@@ -63,11 +64,14 @@ export interface WebSocketApiProps {
   readonly stageName?: string;
   /** Throttling, metrics and logging of every route. @default - see StageRouteSettings */
   readonly stageDefaultRouteSettings?: StageRouteSettings;
-  /** Require an API key (header `x-api-key`) on `$connect`, with a usage plan. @default - false */
+  /**
+   * Require an API key (header `x-api-key`) on `$connect`, with a usage plan. Needs a `$connect` route.
+   * @default - false
+   */
   readonly apiKeyRequired?: boolean;
-  /** Throttle of the usage plan when an API key is required. @default - see UsagePlanThrottle */
+  /** Throttle of the usage plan; only with `apiKeyRequired`. @default - see UsagePlanThrottle */
   readonly usagePlanThrottle?: UsagePlanThrottle;
-  /** REQUEST authorizer on `$connect`. @default - none */
+  /** REQUEST authorizer on `$connect`; needs a `$connect` route. @default - none */
   readonly authorizer?: WebSocketAuthorizerProps;
   /** The table of open connections. @default - see ConnectionsTableProps */
   readonly connectionsTable?: ConnectionsTableProps;
@@ -147,6 +151,14 @@ export class WebSocketApi extends Construct {
     if (throttlingRateLimit <= 0 || throttlingBurstLimit <= 0) {
       throw new Error(`Stage throttling limits must be positive, got rate ${throttlingRateLimit} and burst ${throttlingBurstLimit}`);
     }
+    if (props.usagePlanThrottle && !this.apiKeyRequired) {
+      throw new Error(
+        `WebSocketApi ${props.name}: usagePlanThrottle needs apiKeyRequired (the usage plan exists only with an API key), got ${JSON.stringify(props.usagePlanThrottle)}`,
+      );
+    }
+    // Routes come after the constructor, so what needs one is checked at synth.
+    this.node.addValidation({ validate: () => this.settingsWithoutEffect(props.name) });
+    refuseInvalidAtSynth(this);
 
     this.api = new Apigatewayv2Api(this, "api", {
       name: props.name,
@@ -319,6 +331,16 @@ export class WebSocketApi extends Construct {
   /** ARN of this stage's `@connections` resources for one HTTP method of the management API. */
   private connectionsArn(method: "POST" | "GET" | "DELETE"): string {
     return `${this.api.executionArn}/${this.stageName}/${method}/@connections/*`;
+  }
+
+  /** Settings that only `$connect` enforces, refused while there is no `$connect` route to enforce them. */
+  private settingsWithoutEffect(name: string): string[] {
+    if (this.routeKeys.includes("$connect")) return [];
+    const settings = [...(this.apiKeyRequired ? ["apiKeyRequired"] : []), ...(this.authorizer ? ["authorizer"] : [])];
+    if (settings.length === 0) return [];
+    return [
+      `WebSocketApi ${name}: ${settings.join(" and ")} ${settings.length > 1 ? "need" : "needs"} a $connect route; add one with addRoute("$connect", ...)`,
+    ];
   }
 
   private integrationFor(handler: NodeFunction): Apigatewayv2Integration {
