@@ -1,13 +1,12 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack, type TerraformElement } from "cdktf";
 import type { Node } from "constructs";
-import { CognitoUserPool } from "@cdktf/provider-aws/lib/cognito-user-pool";
-import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
 import { AUDIO_EVENT_DETAIL_TYPE, AUDIO_EVENT_SOURCE } from "../functions/shared/audio-events";
 import { ApiGatewayAccountSettings } from "../modules/api-gateway-account";
 import { AudioProcessing, type AudioLimits } from "../modules/audio-processing";
 import { EncryptionKey } from "../modules/encryption-key";
 import { NodeFunction } from "../modules/lambda-function";
+import { UserPool } from "../modules/user-pool";
 import { keptLogicalId, type KeptAddresses } from "../modules/shared/address";
 import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
 import { configureProviders } from "./providers";
@@ -48,6 +47,8 @@ export interface GameVoiceConfig {
  * game-voice keeps them (a new address would make Terraform destroy and recreate them).
  */
 const KEPT_ADDRESSES: KeptAddresses = {
+  "players/pool": "players",
+  "players/client": "players-client",
   "api-gateway-account/cloudwatch-role": "api-gateway-logs-role",
   "api-gateway-account/assume-role": "api-gateway-assume-role",
   "api-gateway-account/cloudwatch-policy": "api-gateway-logs-policy",
@@ -80,34 +81,9 @@ export class GameVoiceStack extends TerraformStack {
     });
     const functionDefaults = { kmsKeyArn: key.keyArn, cloudwatchLogsRetentionInDays: retention };
 
-    const userPool = new CognitoUserPool(this, "players", {
-      name: `${prefix}-players`,
-      passwordPolicy: {
-        minimumLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireNumbers: true,
-        requireSymbols: true,
-        temporaryPasswordValidityDays: 3,
-      },
-      mfaConfiguration: "OPTIONAL",
-      softwareTokenMfaConfiguration: { enabled: true },
-      autoVerifiedAttributes: ["email"],
-      accountRecoverySetting: { recoveryMechanism: [{ name: "verified_email", priority: 1 }] },
-      adminCreateUserConfig: { allowAdminCreateUserOnly: false },
-      deletionProtection: "ACTIVE",
-    });
-    const userPoolClient = new CognitoUserPoolClient(this, "players-client", {
-      name: `${prefix}-game-client`,
-      userPoolId: userPool.id,
-      generateSecret: false,
-      explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-      preventUserExistenceErrors: "ENABLED",
-      enableTokenRevocation: true,
-      accessTokenValidity: 60,
-      idTokenValidity: 60,
-      refreshTokenValidity: 30,
-      tokenValidityUnits: [{ accessToken: "minutes", idToken: "minutes", refreshToken: "days" }],
+    const players = new UserPool(this, "players", {
+      userPoolName: `${prefix}-players`,
+      clientName: `${prefix}-game-client`,
     });
 
     const authorizer = new NodeFunction(this, "authorizer", {
@@ -116,7 +92,7 @@ export class GameVoiceStack extends TerraformStack {
       bundle: "cognito-authorizer",
       description: "Verifies the player's Cognito JWT on $connect",
       timeout: 5,
-      environment: { USER_POOL_ID: userPool.id, USER_POOL_CLIENT_ID: userPoolClient.id },
+      environment: { USER_POOL_ID: players.userPoolId, USER_POOL_CLIENT_ID: players.userPoolClientId },
     });
 
     const websocket = new WebSocketApi(this, "websocket", {
@@ -204,8 +180,8 @@ export class GameVoiceStack extends TerraformStack {
       sensitive: true,
       description: "API key players send as x-api-key",
     });
-    new TerraformOutput(this, "user_pool_id", { value: userPool.id });
-    new TerraformOutput(this, "user_pool_client_id", { value: userPoolClient.id });
+    new TerraformOutput(this, "user_pool_id", { value: players.userPoolId });
+    new TerraformOutput(this, "user_pool_client_id", { value: players.userPoolClientId });
     new TerraformOutput(this, "audio_bucket_name", { value: audio.bucketName });
     new TerraformOutput(this, "event_bus_name", { value: audio.eventBusName });
     new TerraformOutput(this, "connections_table_name", { value: websocket.connectionsTableName });

@@ -59,6 +59,8 @@ describe("game-voice inventory", () => {
     expect(keyPolicies.size).toBe(2);
     expect(count("aws_s3_bucket")).toBe(1);
     expect(count("aws_apigatewayv2_stage")).toBe(1);
+    expect(count("aws_cognito_user_pool")).toBe(1);
+    expect(count("aws_cognito_user_pool_client")).toBe(1);
     expect(lambdaTargets).toHaveLength(count("aws_cloudwatch_event_target"));
     expect(lambdaTargets.length).toBeGreaterThanOrEqual(2);
     expect(allStatements(json).length).toBeGreaterThan(20);
@@ -320,6 +322,24 @@ describe("game-voice event routing", () => {
     // assess
     expect(matchCounts.every((count) => count <= 1)).toBe(true);
     expect(matchCounts.filter((count) => count === 1).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("game-voice addresses", () => {
+  // Deployed stacks hold these in their Terraform state: a new address destroys and recreates the resource
+  // (for the pool, every player in it).
+  it.each([
+    ["aws_cognito_user_pool", "players"],
+    ["aws_cognito_user_pool_client", "players-client"],
+    ["aws_api_gateway_api_key", "websocket_api-key_1E8CECFD"],
+    ["aws_api_gateway_usage_plan", "websocket_usage-plan_3EC81846"],
+    ["aws_api_gateway_usage_plan_key", "websocket_usage-plan-key_86F29668"],
+  ])("keeps the %s at the address %s that deployed stacks have", (type, address) => {
+    // prepare / act
+    const addresses = Object.keys(json.resource?.[type] ?? {});
+
+    // assess
+    expect(addresses).toEqual([address]);
   });
 });
 

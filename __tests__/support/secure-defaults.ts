@@ -107,6 +107,29 @@ export function describeSecureDefaults(stackId: string, synth: () => TerraformJs
       }
     });
 
+    it("does protect every user pool from deletion and require strong passwords and optional TOTP", () => {
+      for (const pool of resourcesOfType(json, "aws_cognito_user_pool")) {
+        expect(pool.body, pool.name).toMatchObject({
+          deletion_protection: "ACTIVE",
+          mfa_configuration: "OPTIONAL",
+          software_token_mfa_configuration: { enabled: true },
+          password_policy: { require_lowercase: true, require_uppercase: true, require_numbers: true, require_symbols: true },
+        });
+        expect(pool.body.password_policy.minimum_length, pool.name).toBeGreaterThanOrEqual(12);
+      }
+    });
+
+    it("does give every user pool client no secret, SRP only, revocable tokens and no user-existence errors", () => {
+      for (const client of resourcesOfType(json, "aws_cognito_user_pool_client")) {
+        expect(client.body, client.name).toMatchObject({
+          generate_secret: false,
+          explicit_auth_flows: ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+          prevent_user_existence_errors: "ENABLED",
+          enable_token_revocation: true,
+        });
+      }
+    });
+
     it("does throttle the default route settings of every stage", () => {
       for (const { name, body } of resourcesOfType(json, "aws_apigatewayv2_stage")) {
         expect(body.default_route_settings.throttling_rate_limit, name).toBeGreaterThan(0);
