@@ -49,6 +49,9 @@ export interface GameVoiceConfig {
 const KEPT_ADDRESSES: KeptAddresses = {
   "players/pool": "players",
   "players/client": "players-client",
+  "websocket/api-key/key": "websocket_api-key_1E8CECFD",
+  "websocket/api-key/usage-plan": "websocket_usage-plan_3EC81846",
+  "websocket/api-key/usage-plan-key": "websocket_usage-plan-key_86F29668",
   "api-gateway-account/cloudwatch-role": "api-gateway-logs-role",
   "api-gateway-account/assume-role": "api-gateway-assume-role",
   "api-gateway-account/cloudwatch-policy": "api-gateway-logs-policy",

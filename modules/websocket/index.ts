@@ -1,9 +1,6 @@
 import { createHash } from "node:crypto";
 import { Construct } from "constructs";
 import { Fn, Lazy } from "cdktf";
-import { ApiGatewayApiKey } from "@cdktf/provider-aws/lib/api-gateway-api-key";
-import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-plan";
-import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api";
 import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
 import { Apigatewayv2Deployment } from "@cdktf/provider-aws/lib/apigatewayv2-deployment";
@@ -12,6 +9,7 @@ import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { ApiKey, type UsagePlanThrottle } from "../api-key";
 import type { NodeFunction, TableReference } from "../lambda-function";
 import { SecureTable, type TableIndex } from "../shared/table";
 import { refuseInvalidAtSynth } from "../shared/validation";
@@ -46,12 +44,7 @@ export interface WebSocketAuthorizerProps {
   readonly identitySources?: string[];
 }
 
-export interface UsagePlanThrottle {
-  /** Requests per second across the API key. @default - 100 */
-  readonly rateLimit?: number;
-  /** Burst across the API key. @default - 200 */
-  readonly burstLimit?: number;
-}
+export type { UsagePlanThrottle } from "../api-key";
 
 export interface WebSocketApiProps {
   /** API name; also the prefix of the names of its resources. */
@@ -248,19 +241,13 @@ export class WebSocketApi extends Construct {
     this.managementEndpoint = Fn.replace(stage.invokeUrl, "wss://", "https://");
 
     if (this.apiKeyRequired) {
-      const throttle = props.usagePlanThrottle ?? {};
-      const key = new ApiGatewayApiKey(this, "api-key", { name: `${props.name}-key`, enabled: true });
-      const plan = new ApiGatewayUsagePlan(this, "usage-plan", {
-        name: `${props.name}-usage-plan`,
+      const apiKey = new ApiKey(this, "api-key", {
+        apiKeyName: `${props.name}-key`,
+        usagePlanName: `${props.name}-usage-plan`,
         apiStages: [{ apiId: this.api.id, stage: stage.name }],
-        throttleSettings: { rateLimit: throttle.rateLimit ?? 100, burstLimit: throttle.burstLimit ?? 200 },
+        throttleSettings: props.usagePlanThrottle,
       });
-      new ApiGatewayUsagePlanKey(this, "usage-plan-key", {
-        keyId: key.id,
-        keyType: "API_KEY",
-        usagePlanId: plan.id,
-      });
-      this.apiKeyValue = key.value;
+      this.apiKeyValue = apiKey.apiKeyValue;
     }
   }
 
