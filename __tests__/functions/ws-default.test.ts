@@ -177,29 +177,15 @@ describe("unroutableError", () => {
 });
 
 describe("ws-default cold start", () => {
-  it("does fail to load when MESSAGE_TYPE_FIELD is not set", async () => {
+  it.each(["ROUTES", "MESSAGE_TYPE_FIELD"])("does fail to load when %s is not set", async (name) => {
     // prepare
     vi.resetModules();
-    const saved = process.env.MESSAGE_TYPE_FIELD;
-    delete process.env.MESSAGE_TYPE_FIELD;
+    const saved = process.env[name];
+    delete process.env[name];
     // act
     const loading = import("../../functions/ws-default/index");
     // assess
-    await expect(loading).rejects.toThrow("Environment variable MESSAGE_TYPE_FIELD is not set");
-    process.env.MESSAGE_TYPE_FIELD = saved;
-  });
-});
-
-describe("ws-default cold start", () => {
-  it("does fail to load when ROUTES is not set", async () => {
-    // prepare
-    vi.resetModules();
-    const saved = process.env.ROUTES;
-    delete process.env.ROUTES;
-    // act
-    const loading = import("../../functions/ws-default/index");
-    // assess
-    await expect(loading).rejects.toThrow("Environment variable ROUTES is not set");
-    process.env.ROUTES = saved;
+    await expect(loading).rejects.toThrow(`Environment variable ${name} is not set`);
+    process.env[name] = saved;
   });
 });
