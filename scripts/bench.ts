@@ -37,13 +37,20 @@ const FANOUT_WARMUP_ROUNDS = 40;
 const PIPELINE_LISTENERS = 10;
 const PIPELINE_CHUNKS = Number(process.env.BENCH_PIPELINE_CHUNKS ?? 200);
 const PIPELINE_WARMUP_CHUNKS = 10;
+const VOICE_FANOUT_LISTENERS = 100;
+const VOICE_FANOUT_INTERVAL_MS = 60;
+const VOICE_FANOUT_CHUNK_BYTES = 1600;
+const VOICE_FANOUT_CHUNKS = Number(process.env.BENCH_VOICE_FANOUT_CHUNKS ?? 200);
+// Enough chunks at the cadence for the functions' request paths to be compiled and their environments started.
+const VOICE_FANOUT_WARMUP_CHUNKS = 60;
+const VOICE_FANOUT_BUDGET = { p50Ms: 60, p99Ms: 150 };
 const COLD_IMPORT_RUNS = 5;
 const IDLE_CONNECTIONS = 1000;
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 };
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,6 +197,91 @@ async function plainBroadcastBaseline(listenerCount: number, rounds: number, war
   return samples;
 }
 
+interface CadenceResult {
+  samples: number[];
+  delivered: number;
+  expected: number;
+}
+
+/** A chunk of 16-bit PCM whose first four bytes carry its index, so that a listener can tell which chunk it got. */
+function numberedChunk(index: number): Buffer {
+  const audio = Buffer.alloc(VOICE_FANOUT_CHUNK_BYTES, index % 251);
+  audio.writeUInt32LE(index, 0);
+  return audio;
+}
+
+/** The chunk index a listener got, from the `audio` broadcast's base64 data, or undefined for any other message. */
+function chunkIndexOf(data: WebSocket.RawData): number | undefined {
+  try {
+    const message = JSON.parse(String(data)) as { action?: string; data?: { audio?: string } };
+    if (message.action !== "audio" || typeof message.data?.audio !== "string") return undefined;
+    return Buffer.from(message.data.audio, "base64").readUInt32LE(0);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends chunk after chunk every `intervalMs` without waiting for deliveries, as a talking player does, and times each
+ * listener's receipt of each timed chunk. Warm-up chunks go first at the same cadence and are not counted.
+ */
+async function cadenceRounds(listeners: WebSocket[], send: (index: number) => void, chunks: number, warmupChunks: number, intervalMs: number): Promise<CadenceResult> {
+  const total = warmupChunks + chunks;
+  const sentAt: number[] = [];
+  const samples: number[] = [];
+  let delivered = 0;
+  let warmupDelivered = 0;
+  let allDelivered: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (allDelivered = resolve));
+  const handlers = listeners.map((socket) => {
+    const seen = new Set<number>();
+    const onMessage = (data: WebSocket.RawData) => {
+      const index = chunkIndexOf(data);
+      if (index === undefined || index >= total || seen.has(index) || sentAt[index] === undefined) return;
+      seen.add(index);
+      if (index < warmupChunks) {
+        warmupDelivered += 1;
+      } else {
+        samples.push(performance.now() - sentAt[index]);
+        delivered += 1;
+      }
+      if (delivered + warmupDelivered === total * listeners.length) allDelivered();
+    };
+    socket.on("message", onMessage);
+    return onMessage;
+  });
+  const started = performance.now();
+  for (let index = 0; index < total; index++) {
+    // Keep the cadence against the clock, so that a late tick does not stretch every later interval.
+    const due = started + index * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt[index] = performance.now();
+    send(index);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+  clearTimeout(timer);
+  listeners.forEach((socket, position) => socket.off("message", handlers[position]));
+  return { samples, delivered, expected: chunks * listeners.length };
+}
+
+/** The same chunks at the same cadence from a plain `ws` server in this process. */
+async function plainCadenceBaseline(listenerCount: number, chunks: number, warmupChunks: number, intervalMs: number): Promise<CadenceResult> {
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const listeners = await Promise.all(Array.from({ length: listenerCount }, () => openSocket(url)));
+  const send = (index: number) => {
+    const payload = JSON.stringify({ action: "audio", data: { audio: numberedChunk(index).toString("base64"), author: "bench", timestamp: new Date().toISOString(), status: "VALIDATED" } });
+    for (const client of server.clients) client.send(payload);
+  };
+  const result = await cadenceRounds(listeners, send, chunks, warmupChunks, intervalMs);
+  for (const socket of listeners) socket.close();
+  server.close();
+  return result;
+}
+
 async function connectionIds(endpoints: Endpoints, channel: string): Promise<string[]> {
   const dynamodb = new DynamoDBClient({ endpoint: endpoints.services.dynamodb, region: "us-east-1", credentials });
   const ids: string[] = [];
@@ -271,6 +363,15 @@ async function main(): Promise<void> {
     for (const socket of pipelineListeners) socket.close();
     await sleep(500);
 
+    console.log(`Voice fan-out: 1 sender every ${VOICE_FANOUT_INTERVAL_MS} ms, ${VOICE_FANOUT_CHUNK_BYTES}-byte chunks, to ${VOICE_FANOUT_LISTENERS} listeners through the pipeline, ${VOICE_FANOUT_CHUNKS} chunks ...`);
+    const [talker, ...voiceListeners] = await openPlayers(endpoints, VOICE_FANOUT_LISTENERS + 1, "bench-voice-fanout");
+    const talk = (index: number) => talker.send(JSON.stringify({ action: "sendaudio", data: numberedChunk(index).toString("base64") }));
+    const voiceFanout = await cadenceRounds(voiceListeners, talk, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
+    talker.close();
+    for (const socket of voiceListeners) socket.close();
+    const voiceFanoutPlain = await plainCadenceBaseline(VOICE_FANOUT_LISTENERS, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
+    await sleep(500);
+
     console.log(`Memory: ${IDLE_CONNECTIONS} open connections ...`);
     const rssBefore = residentMb(child.pid!);
     const idle = await openPlayers(endpoints, IDLE_CONNECTIONS, "bench-idle", 50);
@@ -301,8 +402,22 @@ async function main(): Promise<void> {
         sdkP99Ms: round(percentile(fanoutSdk, 99)),
       },
       pipeline: { listeners: PIPELINE_LISTENERS, chunks: PIPELINE_CHUNKS, warmupChunks: PIPELINE_WARMUP_CHUNKS, p50Ms: round(percentile(pipeline, 50)), p99Ms: round(percentile(pipeline, 99)), plainP50Ms: round(percentile(pipelinePlain, 50)), plainP99Ms: round(percentile(pipelinePlain, 99)) },
+      voiceFanout: {
+        listeners: VOICE_FANOUT_LISTENERS,
+        intervalMs: VOICE_FANOUT_INTERVAL_MS,
+        chunkBytes: VOICE_FANOUT_CHUNK_BYTES,
+        chunks: VOICE_FANOUT_CHUNKS,
+        warmupChunks: VOICE_FANOUT_WARMUP_CHUNKS,
+        p50Ms: round(percentile(voiceFanout.samples, 50)),
+        p99Ms: round(percentile(voiceFanout.samples, 99)),
+        delivered: voiceFanout.delivered,
+        expected: voiceFanout.expected,
+        plainP50Ms: round(percentile(voiceFanoutPlain.samples, 50)),
+        plainP99Ms: round(percentile(voiceFanoutPlain.samples, 99)),
+        plainDelivered: voiceFanoutPlain.delivered,
+      },
       memory: { connections: IDLE_CONNECTIONS, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, rssMb: rssAt1000 },
-      budgets: BUDGETS,
+      budgets: { ...BUDGETS, voiceFanoutP50Ms: VOICE_FANOUT_BUDGET.p50Ms, voiceFanoutP99Ms: VOICE_FANOUT_BUDGET.p99Ms },
     };
     const rows: [string, string, string][] = [
       ["synth, all stacks", `${results.synthSeconds} s`, `< ${BUDGETS.synthSeconds} s`],
@@ -315,6 +430,12 @@ async function main(): Promise<void> {
       [`  posted through the AWS SDK client p50 / p99`, `${results.fanout.sdkP50Ms} / ${results.fanout.sdkP99Ms} ms`, ""],
       [`voice pipeline 1 -> ${PIPELINE_LISTENERS} p50 / p99`, `${results.pipeline.p50Ms} / ${results.pipeline.p99Ms} ms`, `p99 < ${BUDGETS.pipelineP99Ms} ms`],
       [`  plain ws broadcast p50 / p99 (ratio)`, `${results.pipeline.plainP50Ms} / ${results.pipeline.plainP99Ms} ms (x${round(results.pipeline.p50Ms / results.pipeline.plainP50Ms)} / x${round(results.pipeline.p99Ms / results.pipeline.plainP99Ms)})`, ""],
+      [
+        `voice fan-out every ${VOICE_FANOUT_INTERVAL_MS} ms 1 -> ${VOICE_FANOUT_LISTENERS} p50 / p99 (delivered)`,
+        `${results.voiceFanout.p50Ms} / ${results.voiceFanout.p99Ms} ms (${voiceFanout.delivered} / ${voiceFanout.expected})`,
+        `< ${VOICE_FANOUT_BUDGET.p50Ms} / ${VOICE_FANOUT_BUDGET.p99Ms} ms, all`,
+      ],
+      [`  plain ws broadcast p50 / p99 (delivered)`, `${results.voiceFanout.plainP50Ms} / ${results.voiceFanout.plainP99Ms} ms (${voiceFanoutPlain.delivered} / ${voiceFanoutPlain.expected})`, ""],
       [`resident memory, ${IDLE_CONNECTIONS} connections`, `${results.memory.rssMb} MB (before ${rssBefore}, peak ${rssPeak} MB)`, `< ${BUDGETS.rssMbAt1000} MB`],
     ];
     const width = Math.max(...rows.map((row) => row[0].length));
