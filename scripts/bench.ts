@@ -12,6 +12,7 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import WebSocket, { WebSocketServer } from "ws";
 import { broadcast } from "../functions/shared/broadcaster";
+import { sdkPost } from "../functions/shared/management-api";
 import { buildStackModel } from "../local/model/stack-model";
 import { readSynthesizedStacks } from "../local/model/terraform-config";
 import { functionEnvironment, type Endpoints } from "../local/runtime";
@@ -335,7 +336,7 @@ async function main(): Promise<void> {
     };
     const fanout = await collectRounds(fanoutListeners, FANOUT_ROUNDS, postRound, FANOUT_WARMUP_ROUNDS);
     // For reference: the same broadcast made the way validate-audio makes it, through the AWS SDK client.
-    const sdkRound = (index: number) => broadcast({ client: management, recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined);
+    const sdkRound = (index: number) => broadcast({ post: sdkPost(management), recipients: ids, payload: fanoutPayload(index), onGone: async () => undefined }).then(() => undefined);
     const fanoutSdk = await collectRounds(fanoutListeners, 20, sdkRound, 10);
     agent.destroy();
     const fanoutPlain = await plainBroadcastBaseline(FANOUT_LISTENERS, FANOUT_ROUNDS, FANOUT_WARMUP_ROUNDS, (index) => JSON.stringify(fanoutPayload(index)));

@@ -1,5 +1,4 @@
-import type { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { postToConnection } from "./management-api";
+import type { ConnectionPost } from "./management-api";
 
 export interface BroadcastResult {
   delivered: number;
@@ -9,7 +8,8 @@ export interface BroadcastResult {
 }
 
 export interface BroadcastOptions {
-  client: ApiGatewayManagementApiClient;
+  /** How one message reaches one connection: the signed keep-alive poster, or the SDK client through `sdkPost`. */
+  post: ConnectionPost;
   recipients: readonly string[];
   payload: unknown;
   /** Posts in flight at once. */
@@ -30,7 +30,7 @@ export async function broadcast(options: BroadcastOptions): Promise<BroadcastRes
     for (let connectionId = queue.shift(); connectionId !== undefined; connectionId = queue.shift()) {
       let outcome;
       try {
-        outcome = await postToConnection(options.client, connectionId, data);
+        outcome = await options.post(connectionId, data);
       } catch (error) {
         result.failed += 1;
         options.onError?.(connectionId, error);

@@ -14,6 +14,14 @@ export function managementClient(endpoint: string): ApiGatewayManagementApiClien
 
 export type PostOutcome = "delivered" | "gone";
 
+/** Posts one message to one connection: "gone" for a closed or unknown connection, throws for any other failure. */
+export type ConnectionPost = (connectionId: string, data: string | Uint8Array) => Promise<PostOutcome>;
+
+/** The SDK client's PostToConnection as a ConnectionPost. */
+export function sdkPost(client: ApiGatewayManagementApiClient): ConnectionPost {
+  return (connectionId, data) => postToConnection(client, connectionId, data);
+}
+
 /** Posts one message; a closed or unknown connection answers 410 and comes back as "gone". */
 export async function postToConnection(
   client: ApiGatewayManagementApiClient,

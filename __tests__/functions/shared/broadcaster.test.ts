@@ -3,12 +3,12 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { broadcast } from "../../../functions/shared/broadcaster";
-import { managementClient } from "../../../functions/shared/management-api";
+import { managementClient, sdkPost } from "../../../functions/shared/management-api";
 import { postedMessages, setBaseEnvironment } from "../support";
 
 setBaseEnvironment();
 const management = mockClient(ApiGatewayManagementApiClient);
-const client = managementClient("https://broadcast.example.com/prod");
+const post = sdkPost(managementClient("https://broadcast.example.com/prod"));
 
 const gone = () => new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } });
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -46,7 +46,7 @@ describe("broadcast", () => {
     management.on(PostToConnectionCommand).resolves({});
     const onGone = vi.fn(async () => {});
     // act
-    const result = await broadcast({ client, recipients: ["a", "b", "c"], payload: { action: "audio", n: 1 }, onGone });
+    const result = await broadcast({ post, recipients: ["a", "b", "c"], payload: { action: "audio", n: 1 }, onGone });
     // assess
     expect(result).toEqual({ delivered: 3, gone: 0, failed: 0 });
     expect(postedMessages(management).map((post) => post.connectionId).sort()).toEqual(["a", "b", "c"]);
@@ -58,7 +58,7 @@ describe("broadcast", () => {
     // prepare
     management.on(PostToConnectionCommand).resolves({});
     // act
-    const result = await broadcast({ client, recipients: [], payload: {}, onGone: async () => {} });
+    const result = await broadcast({ post, recipients: [], payload: {}, onGone: async () => {} });
     // assess
     expect(result).toEqual({ delivered: 0, gone: 0, failed: 0 });
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
@@ -69,7 +69,7 @@ describe("broadcast", () => {
     planPosts({ a: "delivered", b: "gone", c: "delivered" });
     const onGone = vi.fn(async (_connectionId: string) => {});
     // act
-    const result = await broadcast({ client, recipients: ["a", "b", "c"], payload: {}, onGone });
+    const result = await broadcast({ post, recipients: ["a", "b", "c"], payload: {}, onGone });
     // assess
     expect(result).toEqual({ delivered: 2, gone: 1, failed: 0 });
     expect(onGone.mock.calls).toEqual([["b"]]);
@@ -81,7 +81,7 @@ describe("broadcast", () => {
     const onGone = vi.fn(async () => {});
     const onError = vi.fn();
     // act
-    const result = await broadcast({ client, recipients: ["a", "b"], payload: {}, onGone, onError });
+    const result = await broadcast({ post, recipients: ["a", "b"], payload: {}, onGone, onError });
     // assess
     expect(result).toEqual({ delivered: 1, gone: 0, failed: 1 });
     expect(onError).toHaveBeenCalledTimes(1);
@@ -95,7 +95,7 @@ describe("broadcast", () => {
     const failure = new Error("delete failed");
     const onError = vi.fn();
     // act
-    const result = await broadcast({ client, recipients: ["a", "b"], payload: {}, onGone: async () => Promise.reject(failure), onError });
+    const result = await broadcast({ post, recipients: ["a", "b"], payload: {}, onGone: async () => Promise.reject(failure), onError });
     // assess
     expect(result).toEqual({ delivered: 1, gone: 1, failed: 0 });
     expect(onError).toHaveBeenCalledWith("a", failure);
@@ -105,7 +105,7 @@ describe("broadcast", () => {
     // prepare
     planPosts({ a: "failed" });
     // act
-    const result = await broadcast({ client, recipients: ["a"], payload: {}, onGone: async () => {} });
+    const result = await broadcast({ post, recipients: ["a"], payload: {}, onGone: async () => {} });
     // assess
     expect(result).toEqual({ delivered: 0, gone: 0, failed: 1 });
   });
@@ -115,7 +115,7 @@ describe("broadcast", () => {
     const recipients = Array.from({ length: 20 }, (_, index) => `c${index}`);
     const posts = planPosts(Object.fromEntries(recipients.map((id) => [id, "delivered" as const])));
     // act
-    const result = await broadcast({ client, recipients, payload: {}, concurrency: 3, onGone: async () => {} });
+    const result = await broadcast({ post, recipients, payload: {}, concurrency: 3, onGone: async () => {} });
     // assess
     expect(result.delivered).toBe(20);
     expect(posts.maxInFlight()).toBe(3);
@@ -126,7 +126,7 @@ describe("broadcast", () => {
     const recipients = Array.from({ length: 50 }, (_, index) => `c${index}`);
     const posts = planPosts(Object.fromEntries(recipients.map((id) => [id, "delivered" as const])));
     // act
-    await broadcast({ client, recipients, payload: {}, onGone: async () => {} });
+    await broadcast({ post, recipients, payload: {}, onGone: async () => {} });
     // assess
     expect(posts.maxInFlight()).toBe(32);
   });
@@ -146,7 +146,7 @@ describe("broadcast", () => {
         const goneIds: string[] = [];
         // act
         const result = await broadcast({
-          client,
+          post,
           recipients,
           payload: { x: 1 },
           concurrency,
