@@ -12,9 +12,23 @@ export function installRouting(routes) {
   const localTarget = (hostname, port) =>
     table.get(`${String(hostname).toLowerCase()}:${port ?? 443}`) ?? table.get(String(hostname).toLowerCase());
 
+  // An https.Agent cannot carry plain HTTP: each one the function made gets a twin http.Agent with the same
+  // keep-alive and socket bounds, so that a function's pooled connections stay pooled when routed.
+  const twins = new WeakMap();
+  const httpAgentFor = (agent) => {
+    if (!(agent instanceof https.Agent)) return agent === false ? false : undefined;
+    let twin = twins.get(agent);
+    if (!twin) {
+      twin = new http.Agent({ keepAlive: agent.keepAlive, keepAliveMsecs: agent.keepAliveMsecs, maxSockets: agent.maxSockets, maxFreeSockets: agent.maxFreeSockets, maxTotalSockets: agent.maxTotalSockets, scheduling: agent.scheduling });
+      twins.set(agent, twin);
+    }
+    return twin;
+  };
+
   const rewrite = (options, target) => {
-    const { agent: _agent, protocol: _protocol, host: _host, ...rest } = options;
-    return { ...rest, protocol: "http:", hostname: target.hostname, port: target.port };
+    const { agent, protocol: _protocol, host: _host, ...rest } = options;
+    const routedAgent = httpAgentFor(agent);
+    return { ...rest, ...(routedAgent === undefined ? {} : { agent: routedAgent }), protocol: "http:", hostname: target.hostname, port: target.port };
   };
 
   const wrap = (original) =>
