@@ -1,11 +1,12 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { DOMAIN_NAME, objectBody, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { startManagementStub, type ManagementStub } from "./management-stub";
+import { DOMAIN_NAME, objectBody, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
 
 // 16 kHz and 50 ms: 1600 bytes is the longest chunk; 3200 bytes is the size limit.
 setBaseEnvironment({
@@ -23,7 +24,9 @@ setBaseEnvironment({
 
 const s3 = mockClient(S3Client);
 const dynamo = mockClient(DynamoDBDocumentClient);
+// Replies to the sender go through the SDK client; the broadcast posts over signed keep-alive HTTPS to the stub.
 const management = mockClient(ApiGatewayManagementApiClient);
+let listeners: ManagementStub;
 
 interface ValidateResult {
   status: "broadcast" | "rejected" | "duplicate" | "malformed";
@@ -59,6 +62,7 @@ function arrangeWorld(audio: Uint8Array = AUDIO): void {
   s3.reset();
   dynamo.reset();
   management.reset();
+  listeners?.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
@@ -78,8 +82,11 @@ function deletesOn(table: string) {
 }
 
 beforeAll(async () => {
+  listeners = await startManagementStub(DOMAIN_NAME);
   ({ handler } = await import("../../functions/validate-audio/index"));
 });
+
+afterAll(() => listeners.close());
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -98,7 +105,7 @@ describe("validate-audio handler", () => {
     const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 2 });
-    const posts = postedMessages(management);
+    const posts = listeners.posts;
     expect(posts.map((post) => post.connectionId).sort()).toEqual(["listener-1", "listener-2"]);
     for (const post of posts) {
       expect(post.message).toEqual({
@@ -106,7 +113,8 @@ describe("validate-audio handler", () => {
         data: { audio: Buffer.from(AUDIO).toString("base64"), author: "alice", timestamp: TIMESTAMP, status: "VALIDATED" },
       });
     }
-    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+    expect(posts.map((post) => `https://${post.host}${post.path}`).sort()).toEqual([`https://${DOMAIN_NAME}/${STAGE}/@connections/listener-1`, `https://${DOMAIN_NAME}/${STAGE}/@connections/listener-2`]);
+    expect(posts.every((post) => post.authorization.includes("/us-east-1/execute-api/aws4_request"))).toBe(true);
   });
 
   it("does claim the chunk in the ledger with a window expiry and read the object from the bucket when the chunk is new", async () => {
@@ -144,23 +152,19 @@ describe("validate-audio handler", () => {
 
   it("does remove exactly the listener that answered 410, not the sender, and still deliver to the others", async () => {
     // prepare
-    management
-      .on(PostToConnectionCommand, { ConnectionId: "listener-1" })
-      .rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    listeners.answers.set("listener-1", 410);
     // act
     const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 1 });
     expect(deletesOn("connections")).toEqual([{ TableName: "connections", Key: { connectionId: "listener-1" } }]);
     expect(deletesOn("chunks")).toEqual([]);
-    expect(postedMessages(management).map((post) => post.connectionId).sort()).toEqual(["listener-1", "listener-2"]);
+    expect(listeners.posts.map((post) => post.connectionId).sort()).toEqual(["listener-1", "listener-2"]);
   });
 
   it("does keep the listener's record and resolve when a post fails for a reason other than 410", async () => {
     // prepare
-    management
-      .on(PostToConnectionCommand, { ConnectionId: "listener-2" })
-      .rejects(Object.assign(new Error("boom"), { name: "InternalServerError", $metadata: { httpStatusCode: 500 } }));
+    listeners.answers.set("listener-2", 403);
     // act
     const result = await handler(event(), CONTEXT);
     // assess
@@ -175,7 +179,7 @@ describe("validate-audio handler", () => {
     const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 0 });
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(listeners.posts).toHaveLength(0);
   });
 
   it("does neither read S3 nor broadcast when the ledger already holds the chunk", async () => {
@@ -187,7 +191,7 @@ describe("validate-audio handler", () => {
     expect(result).toEqual({ status: "duplicate" });
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(dynamo.commandCalls(QueryCommand)).toHaveLength(0);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(listeners.posts).toHaveLength(0);
   });
 
   it("does reject without reading S3 when the ledger cannot be written", async () => {
@@ -250,7 +254,7 @@ describe("validate-audio handler", () => {
     // assess
     await expect(outcome).rejects.toBe(failure);
     expect(deletesOn("chunks")).toEqual([expect.objectContaining({ TableName: "chunks", Key: { chunkId: CHUNK_ID }, ExpressionAttributeValues: { ":requestId": REQUEST_ID } })]);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(listeners.posts).toHaveLength(0);
   });
 
   it("does release the ledger claim and reject, so EventBridge retries, when the channel query fails", async () => {
@@ -262,7 +266,7 @@ describe("validate-audio handler", () => {
     // assess
     await expect(outcome).rejects.toBe(failure);
     expect(deletesOn("chunks")).toEqual([expect.objectContaining({ TableName: "chunks", Key: { chunkId: CHUNK_ID }, ExpressionAttributeValues: { ":requestId": REQUEST_ID } })]);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(listeners.posts).toHaveLength(0);
   });
 
   it("does broadcast when EventBridge retries after a failed read, since the claim was released", async () => {
@@ -302,15 +306,13 @@ describe("validate-audio handler", () => {
     expect(dynamo.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
     expect(management.calls()).toHaveLength(0);
+    expect(listeners.posts).toHaveLength(0);
   });
 
   it("does mark the chunk finished under its request id only after the broadcast has been posted", async () => {
     // prepare
     const order: string[] = [];
-    management.on(PostToConnectionCommand).callsFake(async () => {
-      order.push("post");
-      return {};
-    });
+    listeners.onPost = () => order.push("post");
     dynamo.on(UpdateCommand).callsFake(async () => {
       order.push("finish");
       return {};
@@ -371,28 +373,24 @@ describe("validate-audio handler", () => {
     const resumedAgain = await handler(event(), CONTEXT);
     // assess
     expect([duplicateDelivery.status, resumed.status, resumedAgain.status]).toEqual(["duplicate", "broadcast", "duplicate"]);
-    expect(postedMessages(management).map((post) => post.connectionId)).toEqual(["listener-1"]);
+    expect(listeners.posts.map((post) => post.connectionId)).toEqual(["listener-1"]);
   });
 
   it("does post to each listener exactly once and remove exactly the gone ones when the channel has any members", async () => {
-    const members = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }).filter((id) => id !== SENDER), { maxLength: 30 });
+    const channelMembers = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }).filter((id) => id !== SENDER), { maxLength: 30 });
     await fc.assert(
-      fc.asyncProperty(members, fc.func(fc.boolean()), fc.boolean(), async (listeners, isGone, senderInChannel) => {
+      fc.asyncProperty(channelMembers, fc.func(fc.boolean()), fc.boolean(), async (members, isGone, senderInChannel) => {
         // prepare
         arrangeWorld();
-        const gone = listeners.filter((id) => isGone(id));
-        const items = (senderInChannel ? [SENDER, ...listeners] : listeners).map((connectionId) => ({ connectionId }));
+        const gone = members.filter((id) => isGone(id));
+        const items = (senderInChannel ? [SENDER, ...members] : members).map((connectionId) => ({ connectionId }));
         dynamo.on(QueryCommand).resolves({ Items: items });
-        for (const id of gone) {
-          management
-            .on(PostToConnectionCommand, { ConnectionId: id })
-            .rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
-        }
+        for (const id of gone) listeners.answers.set(id, 410);
         // act
         const result = await handler(event(), CONTEXT);
         // assess
-        expect(result).toEqual({ status: "broadcast", delivered: listeners.length - gone.length });
-        expect(postedMessages(management).map((post) => post.connectionId).sort()).toEqual([...listeners].sort());
+        expect(result).toEqual({ status: "broadcast", delivered: members.length - gone.length });
+        expect(listeners.posts.map((post) => post.connectionId).sort()).toEqual([...members].sort());
         expect(deletesOn("connections").map((input) => input.Key?.connectionId).sort()).toEqual([...gone].sort());
       }),
       { numRuns: 60 },

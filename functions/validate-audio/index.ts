@@ -8,7 +8,7 @@ import { broadcast } from "../shared/broadcaster";
 import { ConnectionStore } from "../shared/connection-store";
 import { DeduplicationLedger } from "../shared/deduplication";
 import { positiveInteger, readEnvironment } from "../shared/env";
-import { managementClient, sdkPost } from "../shared/management-api";
+import { connectionPoster } from "../shared/connection-poster";
 import { MetricUnit, observability, startInvocation } from "../shared/observability";
 import { validatePcm } from "../shared/pcm";
 import { sendToConnection } from "../shared/reply";
@@ -123,7 +123,7 @@ export const handler = async (event: { id?: string; detail?: unknown }, context:
   }
   const recipients = members.filter((connectionId) => connectionId !== sender.connectionId);
   const result = await broadcast({
-    post: sdkPost(managementClient(managementEndpoint(sender.domainName, sender.stage))),
+    post: connectionPoster(managementEndpoint(sender.domainName, sender.stage)).asPost,
     recipients,
     payload: {
       action: "audio",
