@@ -260,9 +260,13 @@ async function cadenceRounds(listeners: WebSocket[], send: (index: number) => vo
     sentAt[index] = performance.now();
     send(index);
   }
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-  clearTimeout(timer);
+  // A backlog drains after the last send: wait while deliveries still come, so that "delivered" counts late ones too.
+  let complete = false;
+  void done.then(() => (complete = true));
+  for (let last = -1; !complete && delivered + warmupDelivered !== last; ) {
+    last = delivered + warmupDelivered;
+    await Promise.race([done, sleep(5_000)]);
+  }
   listeners.forEach((socket, position) => socket.off("message", handlers[position]));
   return { samples, delivered, expected: chunks * listeners.length };
 }
@@ -296,7 +300,37 @@ async function connectionIds(endpoints: Endpoints, channel: string): Promise<str
   return ids;
 }
 
+/** The voice pipeline's fan-out at a talker's cadence, through the functions' own posts, and a plain `ws` broadcast of the same. */
+async function measureVoiceFanout(endpoints: Endpoints): Promise<{ voiceFanout: CadenceResult; voiceFanoutPlain: CadenceResult }> {
+  console.log(`Voice fan-out: 1 sender every ${VOICE_FANOUT_INTERVAL_MS} ms, ${VOICE_FANOUT_CHUNK_BYTES}-byte chunks, to ${VOICE_FANOUT_LISTENERS} listeners through the pipeline, ${VOICE_FANOUT_CHUNKS} chunks ...`);
+  const [talker, ...voiceListeners] = await openPlayers(endpoints, VOICE_FANOUT_LISTENERS + 1, "bench-voice-fanout");
+  const talk = (index: number) => talker.send(JSON.stringify({ action: "sendaudio", data: numberedChunk(index).toString("base64") }));
+  const voiceFanout = await cadenceRounds(voiceListeners, talk, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
+  talker.close();
+  for (const socket of voiceListeners) socket.close();
+  const voiceFanoutPlain = await plainCadenceBaseline(VOICE_FANOUT_LISTENERS, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
+  return { voiceFanout, voiceFanoutPlain };
+}
+
+const describeCadence = (result: CadenceResult) =>
+  `${round(percentile(result.samples, 50))} / ${round(percentile(result.samples, 99))} ms (${result.delivered} / ${result.expected} delivered)`;
+
+/** `BENCH_ONLY=voice-fanout npm run bench`: that scenario alone, against the functions and synth output already built. */
+async function voiceFanoutOnly(): Promise<void> {
+  const { child, endpoints } = await startRuntimeProcess();
+  try {
+    await sleep(2000);
+    const { voiceFanout, voiceFanoutPlain } = await measureVoiceFanout(endpoints);
+    console.log(`voice fan-out p50 / p99: ${describeCadence(voiceFanout)}; plain ws: ${describeCadence(voiceFanoutPlain)}`);
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    await exited;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === "voice-fanout") return voiceFanoutOnly();
   console.log("Measuring synth, zips and cold imports ...");
   const synthSeconds = round(measureSynth(), 2);
   const providerRootImportSeconds = round(measureProviderRootImport(), 2);
@@ -364,13 +398,7 @@ async function main(): Promise<void> {
     for (const socket of pipelineListeners) socket.close();
     await sleep(500);
 
-    console.log(`Voice fan-out: 1 sender every ${VOICE_FANOUT_INTERVAL_MS} ms, ${VOICE_FANOUT_CHUNK_BYTES}-byte chunks, to ${VOICE_FANOUT_LISTENERS} listeners through the pipeline, ${VOICE_FANOUT_CHUNKS} chunks ...`);
-    const [talker, ...voiceListeners] = await openPlayers(endpoints, VOICE_FANOUT_LISTENERS + 1, "bench-voice-fanout");
-    const talk = (index: number) => talker.send(JSON.stringify({ action: "sendaudio", data: numberedChunk(index).toString("base64") }));
-    const voiceFanout = await cadenceRounds(voiceListeners, talk, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
-    talker.close();
-    for (const socket of voiceListeners) socket.close();
-    const voiceFanoutPlain = await plainCadenceBaseline(VOICE_FANOUT_LISTENERS, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
+    const { voiceFanout, voiceFanoutPlain } = await measureVoiceFanout(endpoints);
     await sleep(500);
 
     console.log(`Memory: ${IDLE_CONNECTIONS} open connections ...`);
