@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalFunction, TooManyRequestsError, type AsyncFailure } from "../../local/functions/function-host";
@@ -174,6 +174,46 @@ describe("idle environments", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("scaling under a backlog", () => {
+  it("does take a released warm environment instead of starting a cold one when the backlog is of short invocations", async () => {
+    // prepare: one loaded environment and a few runs, so that the host knows a run is far shorter than a load
+    const dir = bundle("short", "export const handler = async () => 1;");
+    const fn = host(model("short", dir), { maxConcurrency: 4 });
+    await fn.prewarm();
+    for (let run = 0; run < 3; run++) await fn.invoke({});
+    // act
+    const results = await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({})]);
+    // assess
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(fn.environmentCount).toBe(1);
+  });
+
+  it("does start more environments, up to the cap, when invocations run longer than a load", async () => {
+    // prepare
+    const dir = bundle("long", "export const handler = async () => { await new Promise((r) => setTimeout(r, 300)); return 1; };");
+    const fn = host(model("long", dir), { maxConcurrency: 3 });
+    await fn.prewarm();
+    await fn.invoke({});
+    // act
+    await Promise.all([fn.invoke({}), fn.invoke({}), fn.invoke({}), fn.invoke({})]);
+    // assess
+    expect(fn.environmentCount).toBe(3);
+  });
+
+  it("does keep at most as many environments as the machine has cores when no cap or reserved concurrency is set", async () => {
+    // prepare
+    const dir = bundle("uncapped", "export const handler = async () => { await new Promise((r) => setTimeout(r, 150)); return 1; };");
+    const fn = host(model("uncapped", dir));
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, fn.environmentCount)), 5);
+    // act
+    await Promise.all(Array.from({ length: availableParallelism() + 3 }, () => fn.invoke({})));
+    clearInterval(watch);
+    // assess
+    expect(most).toBe(availableParallelism());
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -38,7 +39,10 @@ export interface FunctionHostOptions {
   routes: Record<string, string>;
   /** Where the function's log lines go, already prefixed with its name. */
   log?: (line: string) => void;
-  /** Environments kept at most when no reserved concurrency is set; a laptop gains nothing from more. @default - 4 */
+  /**
+   * Environments kept at most when no reserved concurrency is set: every environment shares the machine's cores, so
+   * more than there are cores only adds cold starts under a backlog. @default - os.availableParallelism()
+   */
   maxConcurrency?: number;
   /** An environment idle this long is stopped, down to one per function, as Lambda reclaims idle ones. @default - 10000 */
   environmentIdleMs?: number;
@@ -70,6 +74,9 @@ export class LocalFunction extends EventEmitter {
   private readonly reaper: NodeJS.Timeout;
   private readonly log: (line: string) => void;
   private closed = false;
+  /** Moving averages of a warm invocation's run and of an environment's load, for choosing between waiting and starting. */
+  private runMs?: number;
+  private loadMs?: number;
 
   constructor(
     private readonly model: FunctionModel,
@@ -78,7 +85,7 @@ export class LocalFunction extends EventEmitter {
     super();
     this.name = model.name;
     this.arn = model.arn;
-    this.limit = model.reservedConcurrency ?? options.maxConcurrency ?? 4;
+    this.limit = model.reservedConcurrency ?? options.maxConcurrency ?? Math.max(1, availableParallelism());
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     const idleMs = options.environmentIdleMs ?? 10_000;
     this.reaper = setInterval(() => this.reapIdle(idleMs), Math.max(100, idleMs / 2));
@@ -196,7 +203,12 @@ export class LocalFunction extends EventEmitter {
       // once loaded, or a busy one released meanwhile (a warm one often finishes before a cold one has loaded).
       const starting = this.environments.filter((environment) => !environment.busy && !environment.settled).length;
       if (starting < this.waiting.length + 1 && this.environments.length < this.limit) {
-        this.spawn();
+        if (!this.warmIsSooner()) {
+          this.spawn();
+          continue;
+        }
+        // A busy warm environment will be free before a new one could load: wait for it instead of starting one.
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
         continue;
       }
       if (starting > 0) {
@@ -208,6 +220,22 @@ export class LocalFunction extends EventEmitter {
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
+  }
+
+  /**
+   * Whether the next invocation in line is likely to get a busy warm environment before a new one would have loaded:
+   * with b loaded environments busy and p invocations in line, the p-th waits about p / b runs. A new environment
+   * pays the import again and competes for the same cores, so under a backlog of short invocations it only adds work.
+   */
+  private warmIsSooner(): boolean {
+    if (this.runMs === undefined || this.loadMs === undefined) return false;
+    const busyWarm = this.environments.filter((environment) => environment.busy && environment.settled).length;
+    if (busyWarm === 0) return false;
+    return ((this.waiting.length + 1) / busyWarm) * this.runMs < this.loadMs;
+  }
+
+  private static average(previous: number | undefined, sample: number): number {
+    return previous === undefined ? sample : previous * 0.8 + sample * 0.2;
   }
 
   private release(environment: Environment): void {
@@ -236,9 +264,13 @@ export class LocalFunction extends EventEmitter {
       });
     }
     const environment: Environment = { worker, busy: false, settled: false, idleSince: Date.now(), ready: Promise.resolve() };
+    const spawnedAt = performance.now();
     environment.ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (message: { type: string; id?: string; ok?: boolean; result?: unknown; error?: FunctionError }) => {
-        if (message.type === "ready") resolve();
+        if (message.type === "ready") {
+          this.loadMs = LocalFunction.average(this.loadMs, performance.now() - spawnedAt);
+          resolve();
+        }
         else if (message.type === "init-error") {
           this.log(`[${this.name}] init error: ${message.error?.errorType}: ${message.error?.errorMessage}`);
           reject(Object.assign(new Error(message.error?.errorMessage), { lambdaError: message.error }));
@@ -292,6 +324,7 @@ export class LocalFunction extends EventEmitter {
       return { ok: false, error: lambdaError ?? { errorType: "Runtime.ImportModuleError", errorMessage: (error as Error).message }, durationMs: performance.now() - started };
     }
     const timeoutMs = this.model.timeoutSeconds * 1000;
+    const began = performance.now();
     const result = await new Promise<InvokeResult>((resolve) => {
       const timer = setTimeout(() => {
         // Lambda stops the whole environment on a timeout; the next invocation gets a fresh one.
@@ -322,7 +355,10 @@ export class LocalFunction extends EventEmitter {
         },
       });
     });
-    if (this.environments.includes(environment)) this.release(environment);
+    if (this.environments.includes(environment)) {
+      this.runMs = LocalFunction.average(this.runMs, performance.now() - began);
+      this.release(environment);
+    }
     return result;
   }
 }
