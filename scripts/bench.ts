@@ -118,6 +118,13 @@ async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySecond
   return { child, readySeconds, endpoints };
 }
 
+/** CPU time a process has used, all its threads (the functions' worker threads included), in milliseconds. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  // utime and stime, fields 14 and 15 of the whole line, in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function residentMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
@@ -301,15 +308,18 @@ async function connectionIds(endpoints: Endpoints, channel: string): Promise<str
 }
 
 /** The voice pipeline's fan-out at a talker's cadence, through the functions' own posts, and a plain `ws` broadcast of the same. */
-async function measureVoiceFanout(endpoints: Endpoints): Promise<{ voiceFanout: CadenceResult; voiceFanoutPlain: CadenceResult }> {
+async function measureVoiceFanout(endpoints: Endpoints, runtimePid: number): Promise<{ voiceFanout: CadenceResult; voiceFanoutPlain: CadenceResult; cpuMsPerChunk: number }> {
   console.log(`Voice fan-out: 1 sender every ${VOICE_FANOUT_INTERVAL_MS} ms, ${VOICE_FANOUT_CHUNK_BYTES}-byte chunks, to ${VOICE_FANOUT_LISTENERS} listeners through the pipeline, ${VOICE_FANOUT_CHUNKS} chunks ...`);
   const [talker, ...voiceListeners] = await openPlayers(endpoints, VOICE_FANOUT_LISTENERS + 1, "bench-voice-fanout");
   const talk = (index: number) => talker.send(JSON.stringify({ action: "sendaudio", data: numberedChunk(index).toString("base64") }));
+  const cpuBefore = cpuMs(runtimePid);
   const voiceFanout = await cadenceRounds(voiceListeners, talk, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
+  // What one chunk costs the runtime and its functions, whatever else the machine runs meanwhile.
+  const cpuMsPerChunk = round((cpuMs(runtimePid) - cpuBefore) / (VOICE_FANOUT_CHUNKS + VOICE_FANOUT_WARMUP_CHUNKS));
   talker.close();
   for (const socket of voiceListeners) socket.close();
   const voiceFanoutPlain = await plainCadenceBaseline(VOICE_FANOUT_LISTENERS, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
-  return { voiceFanout, voiceFanoutPlain };
+  return { voiceFanout, voiceFanoutPlain, cpuMsPerChunk };
 }
 
 const describeCadence = (result: CadenceResult) =>
@@ -320,8 +330,8 @@ async function voiceFanoutOnly(): Promise<void> {
   const { child, endpoints } = await startRuntimeProcess();
   try {
     await sleep(2000);
-    const { voiceFanout, voiceFanoutPlain } = await measureVoiceFanout(endpoints);
-    console.log(`voice fan-out p50 / p99: ${describeCadence(voiceFanout)}; plain ws: ${describeCadence(voiceFanoutPlain)}`);
+    const { voiceFanout, voiceFanoutPlain, cpuMsPerChunk } = await measureVoiceFanout(endpoints, child.pid!);
+    console.log(`voice fan-out p50 / p99: ${describeCadence(voiceFanout)}, runtime CPU ${cpuMsPerChunk} ms a chunk; plain ws: ${describeCadence(voiceFanoutPlain)}`);
   } finally {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
@@ -398,7 +408,7 @@ async function main(): Promise<void> {
     for (const socket of pipelineListeners) socket.close();
     await sleep(500);
 
-    const { voiceFanout, voiceFanoutPlain } = await measureVoiceFanout(endpoints);
+    const { voiceFanout, voiceFanoutPlain, cpuMsPerChunk } = await measureVoiceFanout(endpoints, child.pid!);
     await sleep(500);
 
     console.log(`Memory: ${IDLE_CONNECTIONS} open connections ...`);
@@ -444,6 +454,7 @@ async function main(): Promise<void> {
         plainP50Ms: round(percentile(voiceFanoutPlain.samples, 50)),
         plainP99Ms: round(percentile(voiceFanoutPlain.samples, 99)),
         plainDelivered: voiceFanoutPlain.delivered,
+        runtimeCpuMsPerChunk: cpuMsPerChunk,
       },
       memory: { connections: IDLE_CONNECTIONS, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, rssMb: rssAt1000 },
       budgets: { ...BUDGETS, voiceFanoutP50Ms: VOICE_FANOUT_BUDGET.p50Ms, voiceFanoutP99Ms: VOICE_FANOUT_BUDGET.p99Ms },
@@ -461,7 +472,7 @@ async function main(): Promise<void> {
       [`  plain ws broadcast p50 / p99 (ratio)`, `${results.pipeline.plainP50Ms} / ${results.pipeline.plainP99Ms} ms (x${round(results.pipeline.p50Ms / results.pipeline.plainP50Ms)} / x${round(results.pipeline.p99Ms / results.pipeline.plainP99Ms)})`, ""],
       [
         `voice fan-out every ${VOICE_FANOUT_INTERVAL_MS} ms 1 -> ${VOICE_FANOUT_LISTENERS} p50 / p99 (delivered)`,
-        `${results.voiceFanout.p50Ms} / ${results.voiceFanout.p99Ms} ms (${voiceFanout.delivered} / ${voiceFanout.expected})`,
+        `${results.voiceFanout.p50Ms} / ${results.voiceFanout.p99Ms} ms (${voiceFanout.delivered} / ${voiceFanout.expected}), CPU ${cpuMsPerChunk} ms a chunk`,
         `< ${VOICE_FANOUT_BUDGET.p50Ms} / ${VOICE_FANOUT_BUDGET.p99Ms} ms, all`,
       ],
       [`  plain ws broadcast p50 / p99 (delivered)`, `${results.voiceFanout.plainP50Ms} / ${results.voiceFanout.plainP99Ms} ms (${voiceFanoutPlain.delivered} / ${voiceFanoutPlain.expected})`, ""],
