@@ -180,6 +180,29 @@ describe("join_room", () => {
     ]);
   });
 
+  it("does tell no one and count nothing when the connection joins the room it is in", async () => {
+    // prepare
+    dynamo.on(UpdateCommand, { TableName: "connections", UpdateExpression: "SET #room = :room" }).resolves({ Attributes: { roomId: "general" } });
+    // act
+    await send({ type: "join_room", roomId: "general" });
+    // assess
+    expect(postedMessages(management)).toEqual([
+      {
+        connectionId: SENDER,
+        message: {
+          type: "room_joined",
+          roomId: "general",
+          members: [
+            { userId: "alice", username: "ALICE" },
+            { userId: "bob", username: "BOB" },
+          ],
+          history: [],
+        },
+      },
+    ]);
+    expect(dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === "rooms")).toHaveLength(0);
+  });
+
   it("does answer INVALID_ROOM_ID and move nothing when the room id is malformed", async () => {
     // act
     await send({ type: "join_room", roomId: "../admin" });
@@ -456,5 +479,30 @@ describe("any message a client can send", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("chat-message cold start", () => {
+  it("does fail to load when the connections table is bound without its index on userId", async () => {
+    // prepare
+    vi.resetModules();
+    const indexes = process.env.CONNECTIONS_TABLE_INDEXES;
+    process.env.CONNECTIONS_TABLE_INDEXES = "roomId-index:roomId";
+    // act
+    const loading = import("../../functions/chat-message/index");
+    // assess
+    await expect(loading).rejects.toThrow("has no index on userId");
+    process.env.CONNECTIONS_TABLE_INDEXES = indexes;
+  });
+
+  it("does fail to load when the messages table is bound without its TTL attribute", async () => {
+    // prepare
+    vi.resetModules();
+    delete process.env.MESSAGES_TABLE_TTL_ATTRIBUTE;
+    // act
+    const loading = import("../../functions/chat-message/index");
+    // assess
+    await expect(loading).rejects.toThrow("MESSAGES_TABLE_TTL_ATTRIBUTE is not set");
+    process.env.MESSAGES_TABLE_TTL_ATTRIBUTE = "expiresAt";
   });
 });
