@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -128,6 +128,17 @@ describe("chat-connect handler", () => {
     // assess
     expect(result.statusCode).toBe(401);
     expect(storedItems()).toHaveLength(0);
+  });
+
+  it("does reject, refusing the connection, and take its record back when the room count cannot be updated", async () => {
+    // prepare
+    dynamo.on(UpdateCommand).rejects(new Error("DynamoDB unavailable"));
+    dynamo.on(DeleteCommand).resolves({});
+    // act
+    const outcome = handler(connectEvent());
+    // assess
+    await expect(outcome).rejects.toThrow("DynamoDB unavailable");
+    expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([{ TableName: "connections", Key: { connectionId: "new-conn" } }]);
   });
 
   it("does either store the room asked for or answer 400 when a client asks for any room", async () => {

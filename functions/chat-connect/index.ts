@@ -60,7 +60,13 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
     throw error;
   }
   await store.put(record);
-  await rooms.join(record.roomId!);
+  try {
+    await rooms.join(record.roomId!);
+  } catch (error) {
+    // A refused connection gets no $disconnect: take its record back, so the room's index never lists it.
+    await store.remove(record.connectionId);
+    throw error;
+  }
   logger.info("Connected", { roomId: record.roomId, userId: record.userId });
   return { statusCode: 200, body: JSON.stringify({ roomId: record.roomId, userId: record.userId, username: record.username }) };
 };
