@@ -32,7 +32,7 @@ export function encodeCursor(conversation: string, before: string): string {
 /** The sort key a cursor points before; refused unless it is one of ours, for this very conversation. */
 export function decodeCursor(cursor: string, conversation: string): string {
   const refused = new InvalidCursorError(`Cursor is not valid for this history: ${JSON.stringify(cursor.slice(0, 40))}`);
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw refused;
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(cursor)) throw refused;
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));

@@ -56,6 +56,16 @@ describe("cursors", () => {
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
+  it("does decode the cursor of a conversation between the longest, most escaped user ids", () => {
+    // prepare
+    const conversation = directConversation("é".repeat(128), "/".repeat(128));
+    const cursor = encodeCursor(conversation, KEY);
+    // act
+    const before = decodeCursor(cursor, conversation);
+    // assess
+    expect(before).toBe(KEY);
+  });
+
   it.each([
     ["is another room's", encodeCursor("room:secret", KEY)],
     ["is another conversation's", encodeCursor("dm:alice:carol", KEY)],
