@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { InvalidCursorError } from "./chat-errors";
 import { EnvironmentError } from "./env";
@@ -7,6 +8,8 @@ import type { TableBinding } from "./table-binding";
 export const CONVERSATION_ATTRIBUTE = "conversationKey";
 export const SORT_ATTRIBUTE = "sortKey";
 
+const MAX_PLAIN_KEY = 1024;
+
 export function roomConversation(roomId: string): string {
   return `room:${roomId}`;
 }
@@ -14,7 +17,9 @@ export function roomConversation(roomId: string): string {
 /** The conversation of two users, the same whichever of them asks; ids are escaped so no id can forge another pair. */
 export function directConversation(userA: string, userB: string): string {
   const [first, second] = [userA, userB].sort();
-  return `dm:${encodeURIComponent(first)}:${encodeURIComponent(second)}`;
+  const key = `dm:${encodeURIComponent(first)}:${encodeURIComponent(second)}`;
+  // DynamoDB caps a partition key at 2,048 bytes; escaped 128-character ids can exceed it, so long keys are hashed.
+  return key.length <= MAX_PLAIN_KEY ? key : `dmh:${createHash("sha256").update(key).digest("hex")}`;
 }
 
 const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;

@@ -39,6 +39,17 @@ describe("conversation keys", () => {
     expect(forged).not.toBe(honest);
   });
 
+  it("does hash the key, still the same for both users, when escaped ids would pass DynamoDB's key limit", () => {
+    // prepare
+    const long = "😀".repeat(128);
+    // act
+    const key = directConversation(long, "bob");
+    // assess
+    expect(key).toMatch(/^dmh:[0-9a-f]{64}$/);
+    expect(directConversation("bob", long)).toBe(key);
+    expect(directConversation(long, "carol")).not.toBe(key);
+  });
+
   it("does give a room and a conversation different partitions when their names look alike", () => {
     // assess
     expect(roomConversation("dm")).not.toBe(directConversation("dm", "dm"));
