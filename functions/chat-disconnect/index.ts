@@ -4,7 +4,7 @@ import { ChatMembership } from "../shared/chat-membership";
 import { RoomDirectory } from "../shared/chat-rooms";
 import { broadcast } from "../shared/broadcaster";
 import { messageTypeField } from "../shared/envelope";
-import { managementClient } from "../shared/management-api";
+import { managementClient, sdkPost } from "../shared/management-api";
 import { observability, startInvocation } from "../shared/observability";
 import { readTableBinding } from "../shared/table-binding";
 import { managementEndpoint, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
@@ -23,7 +23,7 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   if (typeof roomId === "string") {
     const others = (await membership.members(roomId)).map((member) => member.connectionId).filter((id) => id !== connectionId);
     const result = await broadcast({
-      client: managementClient(managementEndpoint(domainName, stage)),
+      post: sdkPost(managementClient(managementEndpoint(domainName, stage))),
       recipients: others,
       payload: { [typeField]: "user_left", roomId, userId: old!.userId, username: old!.username, timestamp: new Date().toISOString() },
       onGone: async (gone) => {

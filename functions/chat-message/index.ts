@@ -11,7 +11,7 @@ import { parseChatRequest, type ChatRequest } from "../shared/chat-messages";
 import { RoomDirectory } from "../shared/chat-rooms";
 import { messageTypeField } from "../shared/envelope";
 import { ClientError, InternalError, NotConnectedError } from "../shared/errors";
-import { managementClient } from "../shared/management-api";
+import { managementClient, sdkPost } from "../shared/management-api";
 import { observability, startInvocation } from "../shared/observability";
 import { takeConnectionToken } from "../shared/rate-limit";
 import { replyWithError } from "../shared/reply";
@@ -41,7 +41,7 @@ interface Turn {
 /** Posts to some connections; each one that answers 410 is removed with its room membership. */
 async function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
   const result = await broadcast({
-    client: managementClient(turn.endpoint),
+    post: sdkPost(managementClient(turn.endpoint)),
     recipients,
     payload: { [typeField]: payload.type, ...withoutType(payload) },
     onGone: async (gone) => {
