@@ -96,7 +96,8 @@ export class MessageArchive {
       new QueryCommand({
         TableName: this.binding.tableName,
         KeyConditionExpression: before === undefined ? "#c = :c" : "#c = :c AND #s < :before",
-        ExpressionAttributeNames: { "#c": CONVERSATION_ATTRIBUTE, "#s": SORT_ATTRIBUTE },
+        // DynamoDB refuses a name the expressions do not use, so #s is named only with the cursor.
+        ExpressionAttributeNames: before === undefined ? { "#c": CONVERSATION_ATTRIBUTE } : { "#c": CONVERSATION_ATTRIBUTE, "#s": SORT_ATTRIBUTE },
         ExpressionAttributeValues: { ":c": conversation, ...(before === undefined ? {} : { ":before": before }) },
         ScanIndexForward: false,
         Limit: limit,

@@ -181,5 +181,7 @@ describe("MessageArchive", () => {
     // assess
     expect(page).toEqual({ messages: [], nextBefore: null });
     expect(dynamo.commandCalls(QueryCommand)[0].args[0].input.KeyConditionExpression).toBe("#c = :c");
+    // DynamoDB refuses an attribute name that no expression uses
+    expect(dynamo.commandCalls(QueryCommand)[0].args[0].input.ExpressionAttributeNames).toEqual({ "#c": "conversationKey" });
   });
 });
