@@ -1,0 +1,226 @@
+import { join as joinPath } from "node:path";
+import { rmSync } from "node:fs";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRuntime, type LocalRuntime } from "../../local/runtime";
+import { ChatStack } from "../../stacks/chat-stack";
+import { prepareProject } from "./support";
+
+let root: string;
+let runtime: LocalRuntime;
+
+beforeAll(async () => {
+  root = prepareProject((app) => [new ChatStack(app, "chat", { region: "us-east-1" })]);
+  runtime = await startRuntime({ outDir: joinPath(root, "cdktf.out"), log: () => undefined, prewarm: "wait" });
+});
+
+afterAll(async () => {
+  await runtime?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+type Message = Record<string, unknown>;
+
+/** A chat client that records every message it receives. */
+class ChatUser {
+  readonly received: Message[] = [];
+  constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => this.received.push(JSON.parse(String(data)) as Message));
+  }
+  send(message: unknown): void {
+    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+  /** The first message received that satisfies `predicate`, waiting for it. */
+  async next(predicate: (message: Message) => boolean, timeoutMs = 5000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`No matching message within ${timeoutMs} ms; received ${JSON.stringify(this.received).slice(0, 600)}`);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+  }
+  ofType(type: string): Message[] {
+    return this.received.filter((message) => message.type === type);
+  }
+  close(): void {
+    this.socket.close();
+  }
+}
+
+async function tokenFor(username: string): Promise<string> {
+  const response = await fetch(`${runtime.endpoints.services.auth}/token`, {
+    method: "POST",
+    body: JSON.stringify({ userPoolId: runtime.endpoints.stacks.chat.userPools.users.id, username }),
+  });
+  return ((await response.json()) as { idToken: string }).idToken;
+}
+
+async function join(username: string, query: Record<string, string> = {}): Promise<ChatUser> {
+  const url = new URL(runtime.endpoints.stacks.chat.websocket!.url);
+  for (const [name, value] of Object.entries({ token: await tokenFor(username), ...query })) url.searchParams.set(name, value);
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("unexpected-response", (_, response) => reject(Object.assign(new Error(`Handshake refused with ${response.statusCode}`), { status: response.statusCode })));
+    socket.once("error", reject);
+  });
+  return new ChatUser(socket);
+}
+
+describe("the chat stack, run locally", () => {
+  it("does deliver a chat message to the whole room, the sender included, and keep it for history", async () => {
+    // prepare
+    const alice = await join("alice", { roomId: "lobby", username: "Alice" });
+    const bob = await join("bob", { roomId: "lobby" });
+    // act
+    alice.send({ type: "chat", message: "Hello" });
+    const heard = await bob.next((message) => message.type === "chat");
+    const echoed = await alice.next((message) => message.type === "chat");
+    alice.send({ type: "history" });
+    const history = await alice.next((message) => message.type === "history");
+    // assess
+    expect(heard).toMatchObject({ type: "chat", roomId: "lobby", userId: "alice", username: "Alice", message: "Hello", messageId: expect.any(String), timestamp: expect.any(String) });
+    expect(echoed.messageId).toBe(heard.messageId);
+    expect(history).toMatchObject({ type: "history", roomId: "lobby", nextBefore: null, messages: [expect.objectContaining({ messageId: heard.messageId })] });
+    alice.close();
+    bob.close();
+  });
+
+  it("does move a connection between rooms, telling both rooms and giving the joiner members and history", async () => {
+    // prepare
+    const carol = await join("carol", { roomId: "red" });
+    const dave = await join("dave", { roomId: "red" });
+    const erin = await join("erin", { roomId: "blue" });
+    erin.send({ type: "chat", message: "blue first" });
+    await erin.next((message) => message.type === "chat");
+    // act
+    dave.send({ type: "join_room", roomId: "blue" });
+    const joined = await dave.next((message) => message.type === "room_joined");
+    const left = await carol.next((message) => message.type === "user_left");
+    const arrived = await erin.next((message) => message.type === "user_joined");
+    // assess
+    expect(joined).toMatchObject({ roomId: "blue", history: [expect.objectContaining({ message: "blue first" })] });
+    expect((joined.members as { userId: string }[]).map((member) => member.userId).sort()).toEqual(["dave", "erin"]);
+    expect(left).toMatchObject({ roomId: "red", userId: "dave" });
+    expect(arrived).toMatchObject({ roomId: "blue", userId: "dave" });
+    for (const user of [carol, dave, erin]) user.close();
+  });
+
+  it("does send a private message to every connection of its target and tell the sender how many it reached", async () => {
+    // prepare
+    const frank = await join("frank");
+    const gina = await join("gina");
+    const ginaAgain = await join("gina");
+    // act
+    frank.send({ type: "private_message", targetUserId: "gina", message: "psst" });
+    const sent = await frank.next((message) => message.type === "private_message_sent");
+    const first = await gina.next((message) => message.type === "private_message");
+    const second = await ginaAgain.next((message) => message.type === "private_message");
+    frank.send({ type: "history", withUserId: "gina" });
+    const conversation = await frank.next((message) => message.type === "history");
+    // assess
+    expect(sent).toMatchObject({ targetUserId: "gina", delivered: 2 });
+    expect(first).toMatchObject({ fromUserId: "frank", targetUserId: "gina", message: "psst" });
+    expect(second.messageId).toBe(first.messageId);
+    expect(conversation).toMatchObject({ withUserId: "gina", messages: [expect.objectContaining({ messageId: first.messageId })] });
+    for (const user of [frank, gina, ginaAgain]) user.close();
+  });
+
+  it("does list the rooms with members and pass typing indicators to the others only", async () => {
+    // prepare
+    const hank = await join("hank", { roomId: "typing" });
+    const ivy = await join("ivy", { roomId: "typing" });
+    // act
+    hank.send({ type: "typing_indicator", isTyping: true });
+    const typing = await ivy.next((message) => message.type === "typing_indicator");
+    // a chat from hank arrives after his typing indicator would have: hank never gets his own indicator
+    hank.send({ type: "chat", message: "marker" });
+    await hank.next((message) => message.type === "chat");
+    hank.send({ type: "room_list" });
+    const list = await hank.next((message) => message.type === "room_list");
+    // assess
+    expect(typing).toMatchObject({ roomId: "typing", userId: "hank", isTyping: true });
+    expect(hank.ofType("typing_indicator")).toEqual([]);
+    expect(list.rooms).toEqual(expect.arrayContaining([{ roomId: "typing", members: 2 }]));
+    hank.close();
+    ivy.close();
+  });
+
+  it("does answer each bad message with its code on the same connection, and store or send none of them", async () => {
+    // prepare
+    const judy = await join("judy", { roomId: "errors" });
+    const kim = await join("kim", { roomId: "errors" });
+    const bad: [unknown, string][] = [
+      ["not json", "INVALID_JSON"],
+      [[1, 2], "INVALID_MESSAGE"],
+      [{ type: "dance" }, "UNKNOWN_TYPE"],
+      [{ type: "chat", message: "   " }, "EMPTY_MESSAGE"],
+      [{ type: "chat", message: "x".repeat(2001) }, "MESSAGE_TOO_LONG"],
+      [{ type: "chat", message: 42 }, "INVALID_MESSAGE"],
+      [{ type: "join_room", roomId: "../etc" }, "INVALID_ROOM_ID"],
+      [{ type: "history", before: "tampered" }, "INVALID_CURSOR"],
+    ];
+    // act
+    for (const [message] of bad) judy.send(message);
+    // then a good message: kim must hear it and nothing before it
+    judy.send({ type: "chat", message: "after the errors" });
+    await kim.next((message) => message.type === "chat");
+    await judy.next((message) => message.type === "chat");
+    // assess
+    expect(judy.ofType("error").map((message) => message.code)).toEqual(bad.map(([, code]) => code));
+    expect(kim.ofType("chat").map((message) => message.message)).toEqual(["after the errors"]);
+    judy.close();
+    kim.close();
+  });
+
+  it("does answer NOT_IN_ROOM to a connection that has left its room", async () => {
+    // prepare
+    const leo = await join("leo", { roomId: "leaving" });
+    // act
+    leo.send({ type: "leave_room" });
+    const left = await leo.next((message) => message.type === "room_left");
+    leo.send({ type: "leave_room" });
+    const error = await leo.next((message) => message.type === "error");
+    // assess
+    expect(left).toMatchObject({ roomId: "leaving" });
+    expect(error).toMatchObject({ code: "NOT_IN_ROOM" });
+    leo.close();
+  });
+
+  it("does answer RATE_LIMITED past the connection's burst and send none of the refused messages", async () => {
+    // prepare
+    const max = await join("max", { roomId: "flood" });
+    const nia = await join("nia", { roomId: "flood" });
+    // act: 14 messages at once, where the burst is 10
+    for (let index = 0; index < 14; index++) max.send({ type: "chat", message: `m${index}` });
+    await max.next((message) => message.code === "RATE_LIMITED");
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // after a second a token has come back: this one is heard, and after everything admitted before it
+    max.send({ type: "chat", message: "last" });
+    await nia.next((message) => message.message === "last");
+    // assess
+    const heard = nia.ofType("chat").map((message) => message.message);
+    const refused = max.ofType("error").filter((message) => message.code === "RATE_LIMITED").length;
+    expect(heard.length - 1 + refused).toBe(14);
+    expect(heard.length - 1).toBeLessThanOrEqual(11);
+    expect(refused).toBeGreaterThanOrEqual(3);
+    max.close();
+    nia.close();
+  });
+
+  it("does refuse the handshake for another user's id (403), a malformed room (400) and no token (401)", async () => {
+    // act
+    const statuses = await Promise.all([
+      join("mallory", { userId: "bob" }).catch((error: { status: number }) => error.status),
+      join("mallory", { roomId: "no spaces" }).catch((error: { status: number }) => error.status),
+      new Promise((resolve) => {
+        const socket = new WebSocket(runtime.endpoints.stacks.chat.websocket!.url);
+        socket.once("unexpected-response", (_, response) => resolve(response.statusCode));
+        socket.once("error", () => resolve("error"));
+      }),
+    ]);
+    // assess
+    expect(statuses).toEqual([403, 400, 401]);
+  });
+});
