@@ -44,6 +44,9 @@ describe("plan review of every stack", () => {
       expect(summary).not.toBeNull();
       expect(Number(summary![1])).toBeGreaterThan(90);
       expect(result.stdout).toMatch(/\+\s+7 aws_lambda_function/);
+      const chat = result.stdout.match(/^chat: (\d+) to add, 0 to change, 0 to destroy/m);
+      expect(chat).not.toBeNull();
+      expect(Number(chat![1])).toBeGreaterThan(50);
       const reviewed = readFileSync(join(PROJECT_ROOT, "cdktf.out", "stacks", "game-voice", "cdk.tf.json"), "utf8");
       expect(reviewed).not.toContain(PROJECT_ROOT);
     },
