@@ -3,10 +3,10 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeCursor, sortKey } from "../../functions/shared/chat-history";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
-import { postedMessages, SENDER, setBaseEnvironment, webSocketEvent } from "./support";
+import { freezeClockForEachTest, postedMessages, SENDER, setBaseEnvironment, webSocketEvent } from "./support";
 
 const MAX_LENGTH = 40;
 setBaseEnvironment({
@@ -88,15 +88,7 @@ beforeAll(async () => {
   ({ handler } = await import("../../functions/chat-message/index"));
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-  arrangeWorld();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeClockForEachTest(NOW, arrangeWorld);
 
 describe("chat", () => {
   it("does store the message and send it to everyone in the room, the sender included", async () => {

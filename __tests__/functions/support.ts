@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from "vitest";
 /**
  * Helpers shared by the function tests: environment, WebSocket events, and reading what a mocked
  * client was sent. Not a test file itself (vitest only collects `*.test.ts`).
@@ -144,4 +145,16 @@ export function wellFormedClaims(claims: Record<string, unknown>, now: number): 
     typeof username === "string" &&
     username !== ""
   );
+}
+
+/** Freezes Date at `now` for every test of the file, after `arrange` has set the mocks up, and thaws it after each. */
+export function freezeClockForEachTest(now: Date, arrange: () => void): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(now);
+    arrange();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }

@@ -4,9 +4,9 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startManagementStub, type ManagementStub } from "./management-stub";
-import { DOMAIN_NAME, objectBody, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
+import { DOMAIN_NAME, freezeClockForEachTest, objectBody, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
 
 // 16 kHz and 50 ms: 1600 bytes is the longest chunk; 3200 bytes is the size limit.
 setBaseEnvironment({
@@ -88,15 +88,7 @@ beforeAll(async () => {
 
 afterAll(() => listeners.close());
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-  arrangeWorld();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeClockForEachTest(NOW, arrangeWorld);
 
 describe("validate-audio handler", () => {
   it("does broadcast the VALIDATED chunk to every channel member but the sender when the chunk is valid", async () => {

@@ -3,10 +3,10 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { pendingDetailSchema } from "../../functions/shared/audio-event-schemas";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
-import { base64Of, DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
+import { base64Of, DOMAIN_NAME, freezeClockForEachTest, postedMessages, postEndpoint, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
 
 const MAX_AUDIO_BYTES = 1024;
 setBaseEnvironment({
@@ -61,15 +61,7 @@ beforeAll(async () => {
   ({ handler } = await import("../../functions/voice-message/index"));
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"] });
-  vi.setSystemTime(NOW);
-  arrangeWorld();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeClockForEachTest(NOW, arrangeWorld);
 
 describe("voice-message handler", () => {
   it("does publish exactly one PENDING event and send no reply when the message is valid", async () => {
