@@ -43,6 +43,8 @@ export interface Endpoints {
       tables: Record<string, string>;
       buckets: Record<string, string>;
       userPools: Record<string, { id: string; clientId: string | null }>;
+      /** Local credentials of the IAM roles a user may act as (a game server signing requests); none of today's stacks has one. */
+      roles: Record<string, { accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
     }
   >;
   services: { dynamodb: string; s3: string; events: string; auth: string };
@@ -248,6 +250,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
               tables: Object.fromEntries(model.tables.map((table) => [table.logicalName, table.name])),
               buckets: Object.fromEntries(model.buckets.map((bucket) => [bucket.logicalName, bucket.name])),
               userPools: Object.fromEntries(model.userPools.map((pool) => [pool.logicalName, { id: pool.id, clientId: pool.clients[0]?.id ?? null }])),
+              roles: {},
             },
           ];
         }),

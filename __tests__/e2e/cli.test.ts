@@ -50,6 +50,7 @@ describe("npm start's runtime process", () => {
     expect(voice.tables).toMatchObject({ connections: "game-voice-connections" });
     expect(voice.buckets.audio).toEqual(expect.any(String));
     expect(voice.userPools.players).toEqual({ id: expect.stringMatching(/^us-east-1_/), clientId: expect.any(String) });
+    expect(voice.roles).toEqual({});
     for (const service of ["dynamodb", "s3", "events", "auth"]) expect(endpoints.services[service]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(reply).toMatchObject({ action: "error", code: "INVALID_JSON" });
     expect(code).toBe(0);
