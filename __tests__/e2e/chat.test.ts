@@ -1,6 +1,8 @@
 import { join as joinPath } from "node:path";
 import { rmSync } from "node:fs";
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import WebSocket from "ws";
+import { LOCAL_CREDENTIALS } from "../../local/services/credentials";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, type LocalRuntime } from "../../local/runtime";
 import { ChatStack } from "../../stacks/chat-stack";
@@ -207,6 +209,34 @@ describe("the chat stack, run locally", () => {
     expect(refused).toBeGreaterThanOrEqual(3);
     max.close();
     nia.close();
+  });
+
+  it("does remove a vanished connection on the next post to it, and tell its room it left", async () => {
+    // prepare: a record whose connection is gone without a $disconnect (a crash), in a room with two live members
+    const owen = await join("owen", { roomId: "stale" });
+    const pia = await join("pia", { roomId: "stale" });
+    const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const tables = runtime.endpoints.stacks.chat.tables;
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tables.connections,
+        Item: { connectionId: { S: "vanished=" }, roomId: { S: "stale" }, userId: { S: "quinn" }, username: { S: "Quinn" }, connectedAt: { N: "0" }, expiresAt: { N: "9999999999" } },
+      }),
+    );
+    await dynamodb.send(new UpdateItemCommand({ TableName: tables.rooms, Key: { roomId: { S: "stale" } }, UpdateExpression: "ADD members :one", ExpressionAttributeValues: { ":one": { N: "1" } } }));
+    // act
+    owen.send({ type: "chat", message: "anyone there?" });
+    const left = await pia.next((message) => message.type === "user_left");
+    const record = await dynamodb.send(new GetItemCommand({ TableName: tables.connections, Key: { connectionId: { S: "vanished=" } } }));
+    owen.send({ type: "room_list" });
+    const list = await owen.next((message) => message.type === "room_list");
+    dynamodb.destroy();
+    // assess
+    expect(left).toMatchObject({ roomId: "stale", userId: "quinn", username: "Quinn" });
+    expect(record.Item).toBeUndefined();
+    expect(list.rooms).toEqual(expect.arrayContaining([{ roomId: "stale", members: 2 }]));
+    owen.close();
+    pia.close();
   });
 
   it("does refuse the handshake for another user's id (403), a malformed room (400) and no token (401)", async () => {

@@ -82,5 +82,8 @@ describe("chat-disconnect handler", () => {
     // assess
     expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([{ connectionId: "closing=" }, { connectionId: "carol=" }]);
     expect(dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.UpdateExpression === "ADD members :minusOne")).toHaveLength(2);
+    // bob hears that the closing user left, and then that carol, found gone, left too
+    const toBob = postedMessages(management).filter((post) => post.connectionId === "bob=").map((post) => (post.message as { type: string }).type);
+    expect(toBob).toEqual(["user_left", "user_left"]);
   });
 });

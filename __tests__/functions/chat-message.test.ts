@@ -114,7 +114,7 @@ describe("chat", () => {
     expect(stored()[0]).toMatchObject({ userId: "alice", username: "Alice", roomId: "general" });
   });
 
-  it("does remove a member with its room membership when it answers 410", async () => {
+  it("does remove a member with its room membership, and tell the room it left, when it answers 410", async () => {
     // prepare
     management.on(PostToConnectionCommand, { ConnectionId: "bob-1=" }).rejects(new GoneException({ message: "Gone", $metadata: { httpStatusCode: 410 } }));
     dynamo.on(DeleteCommand, { Key: { connectionId: "bob-1=" } }).resolves({ Attributes: { connectionId: "bob-1=", roomId: "general", userId: "bob" } });
@@ -124,6 +124,9 @@ describe("chat", () => {
     expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([{ TableName: "connections", Key: { connectionId: "bob-1=" }, ReturnValues: "ALL_OLD" }]);
     const decrements = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => input.TableName === "rooms");
     expect(decrements).toEqual([expect.objectContaining({ Key: { roomId: "general" }, UpdateExpression: "ADD members :minusOne" })]);
+    // no $disconnect will tell the room, so the post that found it gone does
+    const userLeft = postedMessages(management).filter((post) => (post.message as { type?: string }).type === "user_left");
+    expect(userLeft).toEqual([{ connectionId: SENDER, message: expect.objectContaining({ type: "user_left", roomId: "general", userId: "bob" }) }]);
   });
 
   it("does answer NOT_IN_ROOM and store nothing when the connection left every room", async () => {

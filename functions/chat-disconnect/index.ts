@@ -2,7 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ChatMembership } from "../shared/chat-membership";
 import { RoomDirectory } from "../shared/chat-rooms";
-import { broadcast } from "../shared/broadcaster";
+import { postToConnections } from "../shared/chat-departures";
 import { messageTypeField } from "../shared/envelope";
 import { managementClient, sdkPost } from "../shared/management-api";
 import { observability, startInvocation } from "../shared/observability";
@@ -22,16 +22,12 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   const roomId = old?.roomId;
   if (typeof roomId === "string") {
     const others = (await membership.members(roomId)).map((member) => member.connectionId).filter((id) => id !== connectionId);
-    const result = await broadcast({
-      post: sdkPost(managementClient(managementEndpoint(domainName, stage))),
-      recipients: others,
-      payload: { [typeField]: "user_left", roomId, userId: old!.userId, username: old!.username, timestamp: new Date().toISOString() },
-      onGone: async (gone) => {
-        await membership.remove(gone);
-      },
-      onError: (recipient, error) => logger.warn("Post failed", { recipient, error: error as Error }),
-    });
-    logger.info("Disconnected", { roomId, ...result });
+    const delivered = await postToConnections(
+      { post: sdkPost(managementClient(managementEndpoint(domainName, stage))), membership, typeField, logger },
+      others,
+      { [typeField]: "user_left", roomId, userId: old!.userId, username: old!.username, timestamp: new Date().toISOString() },
+    );
+    logger.info("Disconnected", { roomId, delivered, told: others.length });
   } else {
     logger.info("Disconnected", { registered: old !== undefined });
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { broadcast } from "../shared/broadcaster";
 import { chatLimits } from "../shared/chat-config";
+import { postToConnections } from "../shared/chat-departures";
 import type { ChatConnection } from "../shared/chat-connection";
 import { NotInRoomError, RateLimitedError, statusOf } from "../shared/chat-errors";
 import { decodeCursor, directConversation, MessageArchive, roomConversation, type ArchivedMessage } from "../shared/chat-history";
@@ -38,19 +38,13 @@ interface Turn {
   now: string;
 }
 
-/** Posts to some connections; each one that answers 410 is removed with its room membership. */
+/** Posts to some connections; each one that answers 410 is removed with its room membership, and its room told. */
 async function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
-  const result = await broadcast({
-    post: sdkPost(managementClient(turn.endpoint)),
+  return postToConnections(
+    { post: sdkPost(managementClient(turn.endpoint)), membership, typeField, logger },
     recipients,
-    payload: { [typeField]: payload.type, ...withoutType(payload) },
-    onGone: async (gone) => {
-      logger.info("Removing a gone connection", { gone });
-      await membership.remove(gone);
-    },
-    onError: (recipient, error) => logger.warn("Post failed", { recipient, error: error as Error }),
-  });
-  return result.delivered;
+    { [typeField]: payload.type, ...withoutType(payload) },
+  );
 }
 
 function withoutType(payload: Record<string, unknown>): Record<string, unknown> {
