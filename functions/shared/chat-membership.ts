@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ROOM_ATTRIBUTE, USER_ATTRIBUTE } from "./chat-connection";
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ROOM_ATTRIBUTE, USER_ATTRIBUTE, type ChatConnection } from "./chat-connection";
+import { ConnectionStore } from "./connection-store";
 import type { RoomDirectory } from "./chat-rooms";
 import { indexOn, type TableBinding } from "./table-binding";
 
@@ -19,11 +20,14 @@ function isConditionFailure(error: unknown): boolean {
  * from the same atomic write that changes it, so concurrent moves and removals count each membership exactly once.
  */
 export class ChatMembership {
+  private readonly store: ConnectionStore<ChatConnection>;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly connections: TableBinding,
     private readonly rooms: RoomDirectory,
   ) {
+    this.store = new ConnectionStore<ChatConnection>(documents, connections);
     indexOn(connections, ROOM_ATTRIBUTE);
     indexOn(connections, USER_ATTRIBUTE);
   }
@@ -98,26 +102,7 @@ export class ChatMembership {
   }
 
   private async queryIndex(attribute: string, value: string): Promise<Member[]> {
-    const index = indexOn(this.connections, attribute);
-    const members: Member[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.connections.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: "#key = :value",
-          ExpressionAttributeNames: { "#key": attribute, "#user": USER_ATTRIBUTE, "#name": "username" },
-          ExpressionAttributeValues: { ":value": value },
-          ProjectionExpression: "connectionId, #user, #name",
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        members.push({ connectionId: String(item.connectionId), userId: String(item.userId), username: String(item.username) });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return members;
+    const records = await this.store.queryBy(attribute, value, [USER_ATTRIBUTE, "username"]);
+    return records.map((record) => ({ connectionId: String(record.connectionId), userId: String(record.userId), username: String(record.username) }));
   }
 }

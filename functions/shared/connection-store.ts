@@ -68,8 +68,14 @@ export class ConnectionStore<R extends StoredConnection> {
 
   /** Connection ids whose `attribute` is `value`, through the index on it, every page. */
   async listBy(attribute: string, value: string): Promise<string[]> {
+    return (await this.queryBy(attribute, value, [])).map((record) => record.connectionId);
+  }
+
+  /** The records whose `attribute` is `value`, with `connectionId` and `attributes` only, through the index on it, every page. */
+  async queryBy<K extends keyof R & string>(attribute: string, value: string, attributes: readonly K[]): Promise<Pick<R, "connectionId" | K>[]> {
     const index = indexOn(this.binding, attribute);
-    const ids: string[] = [];
+    const names = Object.fromEntries(attributes.map((name, position) => [`#p${position}`, name]));
+    const records: Pick<R, "connectionId" | K>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(
@@ -77,16 +83,16 @@ export class ConnectionStore<R extends StoredConnection> {
           TableName: this.tableName,
           IndexName: index.name,
           KeyConditionExpression: "#key = :value",
-          ExpressionAttributeNames: { "#key": attribute },
+          ExpressionAttributeNames: { "#key": attribute, ...names },
           ExpressionAttributeValues: { ":value": value },
-          ProjectionExpression: "connectionId",
+          ProjectionExpression: ["connectionId", ...Object.keys(names)].join(", "),
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) ids.push(item.connectionId as string);
+      for (const item of page.Items ?? []) records.push(item as Pick<R, "connectionId" | K>);
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return ids;
+    return records;
   }
 
   private toItem(record: Partial<R>): Record<string, unknown> {
