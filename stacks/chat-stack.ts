@@ -7,6 +7,7 @@ import { SecureTable } from "../modules/shared/table";
 import { UserPool } from "../modules/user-pool";
 import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
 import { configureProviders } from "./providers";
+import { checkConnectionTtl, checkNamePrefix } from "./settings";
 
 /** The chat message types, each a route to the message function; anything else reaches it through `$default`. */
 export const CHAT_ROUTES = ["chat", "join_room", "leave_room", "private_message", "room_list", "typing_indicator", "history"] as const;
@@ -51,20 +52,14 @@ export interface ChatConfig {
 export class ChatStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: ChatConfig) {
     super(scope, id);
-    const prefix = config.namePrefix ?? "chat";
+    const prefix = checkNamePrefix(config.namePrefix ?? "chat");
     const retention = config.cloudwatchLogsRetentionInDays ?? 14;
     const messageRetentionDays = config.messageRetentionDays ?? 30;
     const maxMessageLength = config.maxMessageLength ?? 2000;
     const rateLimit = config.rateLimit ?? { perSecond: 5, burst: 10 };
-    const connectionTtlSeconds = config.connectionTtlSeconds ?? 10_800;
+    const connectionTtlSeconds = checkConnectionTtl(config.connectionTtlSeconds ?? 10_800);
     const messageSizing = config.messageFunction ?? { memorySize: 512, timeout: 60 };
     const connectionSizing = config.connectionFunctions ?? { memorySize: 256, timeout: 30 };
-    if (!/^[a-z][a-z0-9-]{1,30}$/.test(prefix)) {
-      throw new Error(`Name prefix must be 2-31 lowercase letters, digits or hyphens, got "${prefix}"`);
-    }
-    if (connectionTtlSeconds < 7_200) {
-      throw new Error(`Connection TTL must outlive the 2-hour connection limit (7200 s), got ${connectionTtlSeconds}`);
-    }
     for (const [name, value] of [["messageRetentionDays", messageRetentionDays], ["maxMessageLength", maxMessageLength], ["rateLimit.perSecond", rateLimit.perSecond], ["rateLimit.burst", rateLimit.burst]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`Chat ${name} must be a positive whole number, got ${value}`);
     }

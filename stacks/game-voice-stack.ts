@@ -10,6 +10,7 @@ import { UserPool } from "../modules/user-pool";
 import { keptLogicalId, type KeptAddresses } from "../modules/shared/address";
 import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
 import { configureProviders } from "./providers";
+import { checkConnectionTtl, checkNamePrefix } from "./settings";
 
 /** Route keys that carry audio; the seed uses both names. */
 export const AUDIO_ROUTES = ["sendaudio", "audio"] as const;
@@ -62,15 +63,9 @@ const KEPT_ADDRESSES: KeptAddresses = {
 export class GameVoiceStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: GameVoiceConfig) {
     super(scope, id);
-    const prefix = config.namePrefix ?? "game-voice";
+    const prefix = checkNamePrefix(config.namePrefix ?? "game-voice");
     const retention = config.cloudwatchLogsRetentionInDays ?? 14;
-    const connectionTtlSeconds = config.connectionTtlSeconds ?? 10_800;
-    if (!/^[a-z][a-z0-9-]{1,30}$/.test(prefix)) {
-      throw new Error(`Name prefix must be 2-31 lowercase letters, digits or hyphens, got "${prefix}"`);
-    }
-    if (connectionTtlSeconds < 7_200) {
-      throw new Error(`Connection TTL must outlive the 2-hour connection limit (7200 s), got ${connectionTtlSeconds}`);
-    }
+    const connectionTtlSeconds = checkConnectionTtl(config.connectionTtlSeconds ?? 10_800);
     configureProviders(this, id, {
       region: config.region,
       tags: { Project: "realtime-game-backends", Stack: id, ...config.tags },
