@@ -47,12 +47,4 @@ export class LocalCallers {
   callerOf(accessKeyId: string): LocalCaller | undefined {
     return this.byAccessKey.get(accessKeyId);
   }
-
-  /** Every issued key with its secret, for services that check signatures themselves. */
-  keys(): { accessKeyId: string; secretAccessKey: string }[] {
-    return [...this.byAccessKey.values()].map((caller) => {
-      const { accessKeyId, secretAccessKey } = roleCredentials(caller);
-      return { accessKeyId, secretAccessKey };
-    });
-  }
 }
