@@ -11,9 +11,9 @@ import { resumeInvocations } from "./functions/invocation-journal";
 import { buildStackModel, type StackModel } from "./model/stack-model";
 import { readSynthesizedStacks, type SynthesizedStack } from "./model/terraform-config";
 import { lockDataFolder } from "./services/data-folder";
-import { createTable, startDynamoDb, startTtlSweeper } from "./services/dynamodb";
+import { createTable, startDynamoDb, startTtlSweeper } from "./dynamodb/dynalite";
 import { LOCAL_CREDENTIALS, LocalCallers } from "./services/credentials";
-import { startS3 } from "./services/s3";
+import { startS3 } from "./s3/s3rver";
 import { openStackJournals, type StackJournals } from "./services/stack-journals";
 
 export interface RuntimeOptions {

@@ -3,7 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AUDIO_EVENT_DETAIL_TYPE, AUDIO_EVENT_SOURCE } from "../../functions/shared/audio-events";
-import { TTL_SWEEP_PAGE_ITEMS } from "../../local/services/dynamodb";
+import { TTL_SWEEP_PAGE_ITEMS } from "../../local/dynamodb/dynalite";
 import { connect, pcm, player, sleep, startVoiceRuntime, tokenFor, type Player, type VoiceRuntime } from "./support";
 
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, paginateListObjectsV2 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_CREDENTIALS } from "../../local/services/credentials";
-import { startS3, type LocalS3 } from "../../local/services/s3";
+import { startS3, type LocalS3 } from "../../local/s3/s3rver";
 
 const BUCKET = "listing";
 const OTHER_BUCKET = "listing-other";

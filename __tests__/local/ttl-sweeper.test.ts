@@ -1,7 +1,7 @@
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type ScanCommandInput } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TableModel } from "../../local/model/stack-model";
-import { createTable, startDynamoDb, startTtlSweeper, TTL_SWEEP_PAGE_ITEMS, type LocalDynamoDb } from "../../local/services/dynamodb";
+import { createTable, startDynamoDb, startTtlSweeper, TTL_SWEEP_PAGE_ITEMS, type LocalDynamoDb } from "../../local/dynamodb/dynalite";
 
 const table: TableModel = {
   address: "aws_dynamodb_table.scores",

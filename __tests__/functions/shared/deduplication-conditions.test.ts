@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeduplicationLedger } from "../../../functions/shared/deduplication";
-import { startDynamoDb, type LocalDynamoDb } from "../../../local/services/dynamodb";
+import { startDynamoDb, type LocalDynamoDb } from "../../../local/dynamodb/dynalite";
 
 let dynamo: LocalDynamoDb;
 let documents: DynamoDBDocumentClient;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import S3rver from "s3rver";
 import AWSAccount from "s3rver/lib/models/account.js";
 import type { BucketModel } from "../model/stack-model";
-import { replaceContinuationTokens } from "./s3-continuation";
+import { replaceContinuationTokens } from "./continuation";
 
 export interface LocalS3 {
   url: string;

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import type { TableModel } from "../model/stack-model";
-import { LOCAL_CREDENTIALS } from "./credentials";
+import { LOCAL_CREDENTIALS } from "../services/credentials";
 
 export interface LocalDynamoDb {
   url: string;
