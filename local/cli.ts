@@ -4,7 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
-import { startRuntime, writeEndpoints, type Endpoints, type LocalRuntime } from "./runtime";
+import { writeEndpoints, type Endpoints } from "./endpoints";
+import { startRuntime, type LocalRuntime } from "./runtime";
 
 const USAGE = `Usage: npm start -- [--stacks a,b] [--port N] [--data DIR] [--ttl-sweep S]
 

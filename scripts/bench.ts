@@ -15,7 +15,8 @@ import { broadcast } from "../functions/shared/broadcaster";
 import { sdkPost } from "../functions/shared/management-api";
 import { buildStackModel } from "../local/model/stack-model";
 import { readSynthesizedStacks } from "../local/model/terraform-config";
-import { functionEnvironment, type Endpoints } from "../local/runtime";
+import type { Endpoints } from "../local/endpoints";
+import { functionEnvironment } from "../local/functions/service";
 import { functionNames, RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "./lib/bundle";
 import { FUNCTIONS_DIST_DIR, PROJECT_ROOT, SYNTH_OUT_DIR } from "./lib/paths";
 import { zipDirectory } from "./lib/zip";
@@ -91,7 +92,11 @@ function measureColdImports(): Record<string, number> {
   const model = buildStackModel(stack, { region: "us-east-1", account: "000000000000" });
   const runs = new Map(
     model.functions.map((fn) => {
-      const env = functionEnvironment(fn.environment, fn.name, fn.memoryMb, "us-east-1", { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:1", events: "http://127.0.0.1:1" });
+      const env = functionEnvironment(fn, "us-east-1", {
+        AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:1",
+        AWS_ENDPOINT_URL_S3: "http://127.0.0.1:1",
+        AWS_ENDPOINT_URL_EVENTBRIDGE: "http://127.0.0.1:1",
+      });
       return [fn, { env: { ...env, PATH: process.env.PATH }, times: [] as number[] }];
     }),
   );

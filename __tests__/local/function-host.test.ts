@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalFunction, TooManyRequestsError, type AsyncFailure } from "../../local/functions/function-host";
 import { openInvocationJournal, resumeInvocations, type QueuedInvocation } from "../../local/functions/invocation-journal";
-import type { FunctionModel } from "../../local/model/stack-model";
+import type { FunctionModel } from "../../local/functions/service";
 
 const root = mkdtempSync(join(tmpdir(), "function-host-"));
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateString, ExpressionError, type ReferenceResolver } from "../../local/model/expression";
 import { buildStackModel, type StackModel } from "../../local/model/stack-model";
 import { readSynthesizedStacks } from "../../local/model/terraform-config";
-import { synthesizedBaseUrl } from "../../local/runtime";
+import { synthesizedBaseUrl } from "../../local/apigateway/service";
 import { NodeFunction } from "../../modules/lambda-function";
 import { WebSocketApi } from "../../modules/websocket";
 import { GameVoiceStack } from "../../stacks/game-voice-stack";
@@ -68,7 +68,7 @@ describe("local model of the game-voice stack", () => {
     model = buildStackModel(synthesized, {
       region: "us-east-1",
       account: "000000000000",
-      webSocketUrls: { [`aws_apigatewayv2_api.${Object.keys(JSON.parse(Testing.synth(stack)).resource.aws_apigatewayv2_api)[0]}`]: "ws://127.0.0.1:4510" },
+      localUrls: { [`aws_apigatewayv2_api.${Object.keys(JSON.parse(Testing.synth(stack)).resource.aws_apigatewayv2_api)[0]}`]: "ws://127.0.0.1:4510" },
     });
   });
 
@@ -154,7 +154,7 @@ describe("reading synthesized stacks", () => {
 
 describe("logical names of resources", () => {
   it("names resources by their construct, not their Terraform address", async () => {
-    const { logicalName } = await import("../../local/model/stack-model");
+    const { logicalName } = await import("../../local/model/resource-config");
 
     expect(logicalName({ "//": { metadata: { path: "game-voice/websocket/connections/table" } } }, "x")).toBe("connections");
     expect(logicalName({ "//": { metadata: { path: "game-voice/audio/audio-bucket" } } }, "x")).toBe("audio");
@@ -181,7 +181,7 @@ describe("the management endpoint of a WebSocket API, run locally", () => {
     const [synthesized] = readSynthesizedStacks(outDir);
     const apiAddress = `aws_apigatewayv2_api.${Object.keys(synthesized.resources.aws_apigatewayv2_api)[0]}`;
     // act
-    const probe = buildStackModel(synthesized, { region: "us-east-1", account: "000000000000", webSocketUrls: { [apiAddress]: synthesizedBaseUrl("127.0.0.1:4510") } });
+    const probe = buildStackModel(synthesized, { region: "us-east-1", account: "000000000000", localUrls: { [apiAddress]: synthesizedBaseUrl("127.0.0.1:4510") } });
     // assess
     expect(probe.functions.find((fn) => fn.name === "probe-cleanup")!.environment.MANAGEMENT_ENDPOINT).toBe("https://127.0.0.1:4510/live");
   });

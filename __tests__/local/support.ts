@@ -3,7 +3,7 @@ import { connect as connectTcp, type Socket } from "node:net";
 import { join } from "node:path";
 import fc from "fast-check";
 import WebSocket from "ws";
-import type { FunctionModel } from "../../local/model/stack-model";
+import type { FunctionModel } from "../../local/functions/service";
 
 /** A function model whose bundle is `source`, written under `root`. */
 export function functionModel(root: string, name: string, source: string, timeoutSeconds = 5): FunctionModel {

@@ -1,6 +1,6 @@
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type ScanCommandInput } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TableModel } from "../../local/model/stack-model";
+import type { TableModel } from "../../local/dynamodb/service";
 import { createTable, startDynamoDb, startTtlSweeper, TTL_SWEEP_PAGE_ITEMS, type LocalDynamoDb } from "../../local/dynamodb/dynalite";
 
 const table: TableModel = {

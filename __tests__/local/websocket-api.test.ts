@@ -6,7 +6,7 @@ import WebSocket from "ws";
 import { LocalFunction } from "../../local/functions/function-host";
 import { LocalWebSocketApi } from "../../local/apigateway/websocket-api";
 import { selectRoute } from "../../local/apigateway/route-selection";
-import type { WebSocketApiModel } from "../../local/model/stack-model";
+import type { WebSocketApiModel } from "../../local/apigateway/service";
 import { eventually, functionModel } from "./support";
 
 const root = mkdtempSync(join(tmpdir(), "ws-api-"));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { LocalFunction } from "../../local/functions/function-host";
 import { LocalWebSocketApi } from "../../local/apigateway/websocket-api";
-import type { WebSocketApiModel } from "../../local/model/stack-model";
+import type { WebSocketApiModel } from "../../local/apigateway/service";
 import { LOCAL_CREDENTIALS } from "../../local/services/credentials";
 import { eventually, functionModel, hostileRequest, openSocket, rawRequest, statusOf, upgradeRequest } from "./support";
 

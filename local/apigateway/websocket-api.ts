@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { TooManyRequestsError, type InvokeResult, type LocalFunction } from "../functions/function-host";
-import type { WebSocketApiModel } from "../model/stack-model";
+import type { WebSocketApiModel } from "./service";
 import { headerValue, parseRequestTarget, requestHeaders, type QueryParameters, type SafeRecord } from "../protocol/http-request";
 import { guardRequests, guardSockets, rawResponse } from "../services/http-listener";
 import { installFrameLimit, limitFrames } from "./frame-limit";

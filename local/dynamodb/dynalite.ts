@@ -8,7 +8,7 @@ import {
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import type { TableModel } from "../model/stack-model";
+import type { TableModel } from "./service";
 import { LOCAL_CREDENTIALS } from "../services/credentials";
 
 export interface LocalDynamoDb {

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { FunctionModel } from "../model/stack-model";
+import type { FunctionModel } from "./service";
 import { invocationKey, type InvocationJournal, type QueuedInvocation } from "./invocation-journal";
 
 const WORKER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "worker.mjs");

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateDeep, evaluateString, ExpressionError, type Value } from "./expression";
-import { COMPUTED_ATTRIBUTES, type LocalSettings } from "./identities";
+import type { ComputedAttributes } from "../services/service";
+import type { LocalSettings } from "./identities";
 
 type Block = Record<string, unknown>;
 
@@ -48,6 +49,8 @@ export class StackResolver {
   constructor(
     private readonly stack: SynthesizedStack,
     settings: LocalSettings,
+    /** What AWS would compute for each type the stack's references reach. */
+    private readonly computedAttributes: Record<string, ComputedAttributes>,
   ) {
     this.settings = { ...settings, stackId: stack.id };
   }
@@ -88,7 +91,7 @@ export class StackResolver {
       throw new ExpressionError(`Reference to ${address}, which stack ${this.stack.id} does not define`);
     }
     const config = (inner: string): Value => (inner in block ? this.evaluate(block[inner]) : null);
-    const computed = COMPUTED_ATTRIBUTES[type]?.(address, config, this.settings, block);
+    const computed = this.computedAttributes[type]?.(address, config, this.settings, block);
     if (computed && attribute in computed) {
       return computed[attribute];
     }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import S3rver from "s3rver";
 import AWSAccount from "s3rver/lib/models/account.js";
-import type { BucketModel } from "../model/stack-model";
+import type { BucketModel } from "./service";
 import { replaceContinuationTokens } from "./continuation";
 
 export interface LocalS3 {

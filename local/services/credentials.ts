@@ -35,12 +35,20 @@ export function roleCredentials(caller: LocalCaller): RoleCredentials {
 /** The local access keys in use, each with the caller it belongs to. */
 export class LocalCallers {
   private readonly byAccessKey = new Map<string, LocalCaller>();
+  private readonly listeners = new Set<(credentials: RoleCredentials, caller: LocalCaller) => void>();
 
   /** Issues (or gives again) the credentials of a role of a stack. */
   issue(caller: LocalCaller): RoleCredentials {
     const credentials = roleCredentials(caller);
     this.byAccessKey.set(credentials.accessKeyId, { ...caller });
+    for (const listener of this.listeners) listener(credentials, caller);
     return credentials;
+  }
+
+  /** Calls `listener` with every key issued from now on (a service that checks signatures learns them); returns how to stop. */
+  onIssue(listener: (credentials: RoleCredentials, caller: LocalCaller) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The caller signing with `accessKeyId`, or undefined for a key this runtime never issued. */
