@@ -1,6 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { broadcast } from "./broadcaster";
 import type { ChatMembership } from "./chat-membership";
+import { postAnnouncingDepartures } from "./departures";
 import type { ConnectionPost } from "./management-api";
 
 export interface RoomPostOptions {
@@ -12,31 +12,28 @@ export interface RoomPostOptions {
 }
 
 /**
- * Posts one message to some connections. A connection that answers 410 is gone without a `$disconnect` having told its
- * room, so it is removed with its membership and its room's others are told `user_left`, as `$disconnect` would have;
- * connections found gone while telling are handled the same way. Each is removed once, so this ends. Returns how many
- * of the first recipients the message reached.
+ * Posts one message to some connections. A connection that answers 410 is removed with its room membership, and its
+ * room's others are told `user_left`, as `$disconnect` would have. Returns how many of the first recipients it reached.
  */
 export async function postToConnections(options: RoomPostOptions, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
   const { post, membership, typeField, logger } = options;
-  const departed: Record<string, unknown>[] = [];
-  const onGone = async (gone: string) => {
-    logger.info("Removing a gone connection", { gone });
-    const old = await membership.remove(gone);
-    if (typeof old?.roomId === "string") departed.push(old);
-  };
-  const onError = (recipient: string, error: unknown) => logger.warn("Post failed", { recipient, error: error as Error });
-  const first = await broadcast({ post, recipients, payload, onGone, onError });
-  for (let old = departed.shift(); old !== undefined; old = departed.shift()) {
-    const roomId = old.roomId as string;
-    const others = (await membership.members(roomId)).map((member) => member.connectionId).filter((id) => id !== old!.connectionId);
-    await broadcast({
+  return postAnnouncingDepartures(
+    {
       post,
-      recipients: others,
-      payload: { [typeField]: "user_left", roomId, userId: old.userId, username: old.username, timestamp: new Date().toISOString() },
-      onGone,
-      onError,
-    });
-  }
-  return first.delivered;
+      logger,
+      remove: async (gone) => {
+        const old = await membership.remove(gone);
+        return typeof old?.roomId === "string" ? old : undefined;
+      },
+      announce: async (old) => {
+        const roomId = old.roomId as string;
+        return {
+          recipients: (await membership.members(roomId)).map((member) => member.connectionId).filter((id) => id !== old.connectionId),
+          payload: { [typeField]: "user_left", roomId, userId: old.userId, username: old.username, timestamp: new Date().toISOString() },
+        };
+      },
+    },
+    recipients,
+    payload,
+  );
 }
