@@ -1,8 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { chatLimits, positiveIntegerOr } from "../shared/chat-config";
+import { chatLimits } from "../shared/chat-config";
+import { positiveIntegerOr } from "../shared/env";
 import { DEFAULT_ROOM_ID, displayName, isValidRoomId, ROOM_ATTRIBUTE, USER_ATTRIBUTE, type ChatConnection } from "../shared/chat-connection";
-import { InvalidRoomIdError, InvalidUsernameError, statusOf, UserMismatchError } from "../shared/chat-errors";
+import { InvalidRoomIdError, InvalidUsernameError, UserMismatchError } from "../shared/chat-errors";
 import { RoomDirectory } from "../shared/chat-rooms";
 import { ConnectionStore } from "../shared/connection-store";
 import { ClientError } from "../shared/errors";
@@ -55,7 +56,7 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   } catch (error) {
     if (error instanceof ClientError) {
       logger.info("Connection refused", { code: error.code, reason: error.message });
-      return { statusCode: statusOf(error), body: JSON.stringify({ code: error.code, message: error.message }) };
+      return { statusCode: error.status, body: JSON.stringify({ code: error.code, message: error.message }) };
     }
     throw error;
   }

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { chatLimits } from "../shared/chat-config";
 import { postToConnections } from "../shared/chat-departures";
 import type { ChatConnection } from "../shared/chat-connection";
-import { NotInRoomError, RateLimitedError, statusOf } from "../shared/chat-errors";
+import { NotInRoomError, RateLimitedError } from "../shared/chat-errors";
 import { decodeCursor, directConversation, MessageArchive, roomConversation, type ArchivedMessage } from "../shared/chat-history";
 import { ChatMembership } from "../shared/chat-membership";
 import { parseChatRequest, type ChatRequest } from "../shared/chat-messages";
@@ -162,6 +162,6 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
     const clientError = error instanceof ClientError ? error : new InternalError(`Message could not be handled (request ${requestId})`);
     if (!(error instanceof ClientError)) logger.error("Unexpected failure", { error: error as Error });
     await replyWithError({ domainName, stage, connectionId }, clientError, typeField, logger);
-    return { statusCode: statusOf(clientError) };
+    return { statusCode: clientError.status };
   }
 };

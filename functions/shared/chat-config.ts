@@ -1,10 +1,4 @@
-import { positiveInteger } from "./env";
-
-/** A positive whole number from `name`, or `fallback` when it is unset; a malformed value fails at cold start. */
-export function positiveIntegerOr(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
-  const value = env[name];
-  return value === undefined || value === "" ? fallback : positiveInteger(name, value);
-}
+import { positiveIntegerOr } from "./env";
 
 /** Chat's tunables, each with the issue's default. */
 export interface ChatLimits {

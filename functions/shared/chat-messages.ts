@@ -1,8 +1,8 @@
 // Named imports from the mini build: the classic build, or `z` with every locale, nearly doubles this function's zip.
 import { boolean, int, maxLength, maximum, minimum, minLength, object, optional, string, type infer as Infer } from "zod/mini";
-import { EmptyMessageError, InvalidRoomIdError, MessageTooLongError, UnknownTypeError } from "./chat-errors";
+import { EmptyMessageError, InvalidRoomIdError, MessageTooLongError } from "./chat-errors";
 import { isValidRoomId } from "./chat-connection";
-import { InvalidMessageError } from "./errors";
+import { InvalidMessageError, UnknownTypeError } from "./errors";
 import { parseJsonBody } from "./json-body";
 
 export const CHAT_TYPES = ["chat", "join_room", "leave_room", "private_message", "room_list", "typing_indicator", "history"] as const;

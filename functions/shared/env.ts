@@ -30,3 +30,9 @@ export function positiveInteger(name: string, value: string): number {
   }
   return parsed;
 }
+
+/** A positive whole number from `name`, or `fallback` when it is unset; a malformed value fails at cold start. */
+export function positiveIntegerOr(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[name];
+  return value === undefined || value === "" ? fallback : positiveInteger(name, value);
+}

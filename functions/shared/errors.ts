@@ -1,6 +1,8 @@
 /** A failure the client caused or must hear about; `code` is stable and part of the API. */
 export abstract class ClientError extends Error {
   abstract readonly code: string;
+  /** The HTTP status a `$connect` (or a route's integration response) answers with. */
+  readonly status: number = 400;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -37,6 +39,7 @@ export class AuthorMismatchError extends ClientError {
 
 export class UnauthenticatedError extends ClientError {
   readonly code = "UNAUTHENTICATED";
+  override readonly status = 401;
 }
 
 export class NotConnectedError extends ClientError {
@@ -53,7 +56,14 @@ export class PublishFailedError extends ClientError {
 
 export class InternalError extends ClientError {
   readonly code = "INTERNAL_ERROR";
+  override readonly status = 500;
 }
+
+/** A message whose kind names no type the API has; the message names those it has. */
+export class UnknownTypeError extends ClientError {
+  readonly code = "UNKNOWN_TYPE";
+}
+
 
 /** The message a client receives for an error, on the connection it used: `{"<field>": "error", "code", "message"}`. */
 export type ErrorReply = Record<string, string> & { code: string; message: string };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { InvalidCursorError, RateLimitedError, statusOf, UnknownTypeError, UserMismatchError } from "../../../functions/shared/chat-errors";
-import { InternalError, InvalidJsonError, UnauthenticatedError } from "../../../functions/shared/errors";
+import { InvalidCursorError, RateLimitedError, UserMismatchError } from "../../../functions/shared/chat-errors";
+import { InternalError, InvalidJsonError, UnauthenticatedError, UnknownTypeError } from "../../../functions/shared/errors";
 
-describe("statusOf", () => {
+describe("a client error's status", () => {
   it.each([
     ["a user mismatch", new UserMismatchError("x"), 403],
     ["rate limiting", new RateLimitedError("x"), 429],
@@ -13,7 +13,7 @@ describe("statusOf", () => {
     ["bad JSON", new InvalidJsonError("x"), 400],
   ])("does answer the error's own status when the error is %s", (_name, error, status) => {
     // act
-    const answered = statusOf(error);
+    const answered = error.status;
     // assess
     expect(answered).toBe(status);
   });

@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DeleteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { chatLimits, positiveIntegerOr } from "../../../functions/shared/chat-config";
+import { chatLimits } from "../../../functions/shared/chat-config";
+import { positiveIntegerOr } from "../../../functions/shared/env";
 import { displayName, isValidRoomId } from "../../../functions/shared/chat-connection";
 import { ChatMembership } from "../../../functions/shared/chat-membership";
 import { RoomDirectory } from "../../../functions/shared/chat-rooms";
