@@ -17,7 +17,7 @@ export function configureProviders(stack: Construct, stackId: string, settings: 
   new ArchiveProvider(stack, "archive");
 }
 
-/** Region from the environment that `cdktf synth` runs in, as the AWS CLI would pick it. */
-export function regionFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+/** Region from the environment that `cdktf synth` runs in, as the AWS CLI would pick it; undefined leaves each stack its default. */
+export function regionFromEnvironment(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined;
 }

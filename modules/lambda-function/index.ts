@@ -245,6 +245,23 @@ export class NodeFunction extends Construct {
     ]);
   }
 
+  /**
+   * Gives the function a secret's ARN in `envVar` and lets it read that secret's value, and nothing else:
+   * `secretsmanager:GetSecretValue` on the secret, and `kms:Decrypt` on its key only through Secrets Manager.
+   */
+  public grantReadSecret(envVar: string, secret: { secretArn: string; kmsKeyArn: string }): void {
+    this.addEnvironment(envVar, secret.secretArn);
+    this.addPolicy(`secret-${envVar.toLowerCase()}`, [
+      { actions: ["secretsmanager:GetSecretValue"], resources: [secret.secretArn] },
+      {
+        actions: ["kms:Decrypt"],
+        resources: [secret.kmsKeyArn],
+        // The key is regional, so Secrets Manager of any region can only mean the key's own.
+        condition: [{ test: "StringLike", variable: "kms:ViaService", values: ["secretsmanager.*.amazonaws.com"] }],
+      },
+    ]);
+  }
+
   /** Adds an inline policy to the function's role; `id` names it. */
   public addPolicy(id: string, statements: PolicyStatement[]): void {
     new IamRolePolicy(this, `policy-${id}`, {

@@ -315,6 +315,14 @@ export class WebSocketApi extends Construct {
     ]);
   }
 
+  /**
+   * Lets a function close this stage's connections (`DeleteConnection`), and nothing else:
+   * `execute-api:ManageConnections` on `<api>/<stage>/DELETE/@connections/*`.
+   */
+  public grantCloseConnections(fn: NodeFunction): void {
+    fn.addPolicy("close-connections", [{ actions: ["execute-api:ManageConnections"], resources: [this.connectionsArn("DELETE")] }]);
+  }
+
   /** ARN of this stage's `@connections` resources for one HTTP method of the management API. */
   private connectionsArn(method: "POST" | "GET" | "DELETE"): string {
     return `${this.api.executionArn}/${this.stageName}/${method}/@connections/*`;
