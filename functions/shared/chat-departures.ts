@@ -17,7 +17,7 @@ export interface RoomPostOptions {
  */
 export async function postToConnections(options: RoomPostOptions, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
   const { post, membership, typeField, logger } = options;
-  return postAnnouncingDepartures(
+  const result = await postAnnouncingDepartures(
     {
       post,
       logger,
@@ -36,4 +36,5 @@ export async function postToConnections(options: RoomPostOptions, recipients: re
     recipients,
     payload,
   );
+  return result.delivered;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { broadcast } from "./broadcaster";
+import { broadcast, type BroadcastResult } from "./broadcaster";
 import type { ConnectionPost } from "./management-api";
 
 /** A departure to announce: who must hear of it, and what they are told. */
@@ -20,10 +20,10 @@ export interface DepartureHandling<Departed> {
 /**
  * Posts one message to some connections. A connection that answers 410 is gone without a `$disconnect` having told
  * anyone, so it is removed and its departure announced, as `$disconnect` would have; connections found gone while
- * announcing are handled the same way. Each is removed once, so this ends. Returns how many of the first recipients
- * the message reached.
+ * announcing are handled the same way. Each is removed once, so this ends. Returns how the message itself went:
+ * delivered, gone and failed among the first recipients.
  */
-export async function postAnnouncingDepartures<Departed>(handling: DepartureHandling<Departed>, recipients: readonly string[], payload: unknown): Promise<number> {
+export async function postAnnouncingDepartures<Departed>(handling: DepartureHandling<Departed>, recipients: readonly string[], payload: unknown): Promise<BroadcastResult> {
   const { post, logger } = handling;
   const departed: Departed[] = [];
   const onGone = async (gone: string) => {
@@ -37,5 +37,5 @@ export async function postAnnouncingDepartures<Departed>(handling: DepartureHand
     const announcement = await handling.announce(old);
     await broadcast({ post, recipients: announcement.recipients, payload: announcement.payload, onGone, onError });
   }
-  return first.delivered;
+  return first;
 }

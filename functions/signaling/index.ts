@@ -2,6 +2,7 @@ import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from "@aws-sdk
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { BroadcastResult } from "../shared/broadcaster";
 import { connectionPoster } from "../shared/connection-poster";
 import { ConnectionStore } from "../shared/connection-store";
 import { postAnnouncingDepartures } from "../shared/departures";
@@ -42,7 +43,7 @@ function seats(gameId: string): Promise<Seat[]> {
 }
 
 /** Posts to some connections; each one that answers 410 is removed and its game's others are told `peer-left`. */
-function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
+function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<BroadcastResult> {
   const { type, ...rest } = payload;
   return postAnnouncingDepartures(
     {
@@ -144,8 +145,10 @@ async function answer(turn: Turn, request: SignalingRequest): Promise<void> {
   const target = latestOf((await seats(gameId)).filter((seat) => seat.playerId === request.targetId));
   const notFound = () => new PeerNotFoundError(`Player ${JSON.stringify(request.targetId.slice(0, 80))} is not connected in game ${gameId}`);
   if (!target) throw notFound();
-  const delivered = await post(turn, [target.connectionId], { type: request.type, fromId: playerId, targetId: request.targetId, gameId, payload: request.payload });
-  if (delivered === 0) throw notFound();
+  const relayed = await post(turn, [target.connectionId], { type: request.type, fromId: playerId, targetId: request.targetId, gameId, payload: request.payload });
+  // A target that answered 410 was removed and its game told; any other failure is ours.
+  if (relayed.gone > 0) throw notFound();
+  if (relayed.failed > 0) throw new Error(`Relay to ${target.connectionId} failed`);
 }
 
 /** `$connect`, `$disconnect` and `$default`: the seed's one routing function. */

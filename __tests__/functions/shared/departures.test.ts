@@ -34,7 +34,7 @@ describe("postAnnouncingDepartures", () => {
     // prepare
     const { handling, received, removed } = group(["a", "b", "c"], new Set(["b"]));
     // act
-    const delivered = await postAnnouncingDepartures(handling, ["a", "b", "c"], { type: "hello" });
+    const { delivered } = await postAnnouncingDepartures(handling, ["a", "b", "c"], { type: "hello" });
     // assess
     expect(delivered).toBe(2);
     expect(removed).toEqual(["b"]);
@@ -49,7 +49,7 @@ describe("postAnnouncingDepartures", () => {
         const gone = new Set(goneList.filter((id) => members.includes(id)));
         const { handling, received, removed } = group(members, gone);
         // act
-        const delivered = await postAnnouncingDepartures(handling, members, { type: "hello" });
+        const { delivered } = await postAnnouncingDepartures(handling, members, { type: "hello" });
         // assess
         expect(delivered).toBe(members.length - gone.size);
         expect([...removed].sort()).toEqual([...gone].sort());
