@@ -9,6 +9,8 @@ export interface TerraformJson {
   resource?: Record<string, Record<string, Block>>;
   data?: Record<string, Record<string, Block>>;
   output?: Record<string, Block>;
+  /** Each provider's configurations, by provider name. */
+  provider?: Record<string, Block[]>;
 }
 
 export interface NamedBlock {

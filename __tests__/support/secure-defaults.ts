@@ -69,6 +69,14 @@ export function describeSecureDefaults(stackId: string, synth: () => TerraformJs
       }
     });
 
+    it("does encrypt every secret with a customer managed key, and keep no secret value in Terraform", () => {
+      for (const { name, body } of resourcesOfType(json, "aws_secretsmanager_secret")) {
+        expect(parseRef(body.kms_key_id)?.type, name).toBe("aws_kms_key");
+        expect(body.recovery_window_in_days, name).toBeGreaterThanOrEqual(7);
+      }
+      expect(resourcesOfType(json, "aws_secretsmanager_secret_version")).toEqual([]);
+    });
+
     it("does encrypt every queue", () => {
       for (const { name, body } of resourcesOfType(json, "aws_sqs_queue")) {
         expect(body.kms_master_key_id !== undefined || body.sqs_managed_sse_enabled === true, name).toBe(true);
