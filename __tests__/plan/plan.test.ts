@@ -47,6 +47,9 @@ describe("plan review of every stack", () => {
       const chat = result.stdout.match(/^chat: (\d+) to add, 0 to change, 0 to destroy/m);
       expect(chat).not.toBeNull();
       expect(Number(chat![1])).toBeGreaterThan(50);
+      const poker = result.stdout.match(/^poker-signaling: (\d+) to add, 0 to change, 0 to destroy/m);
+      expect(poker).not.toBeNull();
+      expect(Number(poker![1])).toBeGreaterThan(25);
       const reviewed = readFileSync(join(PROJECT_ROOT, "cdktf.out", "stacks", "game-voice", "cdk.tf.json"), "utf8");
       expect(reviewed).not.toContain(PROJECT_ROOT);
     },
