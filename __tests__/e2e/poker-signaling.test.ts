@@ -19,7 +19,7 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   root = prepareProject((app) => [new PokerSignalingStack(app, STACK, { region: "us-east-1", maxPlayersPerGame: MAX_PLAYERS, maxPayloadBytes: MAX_PAYLOAD })]);
-  runtime = await startRuntime({ outDir: joinPath(root, "cdktf.out"), log: (line) => logs.push(line), prewarm: "wait" });
+  runtime = await startRuntime({ outDir: joinPath(root, "cdktf.out"), log: (line) => logs.push(line), prewarm: "wait", ttlSweepSeconds: 1 });
   dynamo = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
 });
 
@@ -269,6 +269,20 @@ describe("the poker signaling stack, run locally", () => {
     expect(told).toEqual({ type: "peer-left", gameId, playerId: "ghost" });
     expect((await dynamo.send(new GetItemCommand({ TableName: table(), Key: { connectionId: { S: "Vanished0000000=" } } }))).Item).toBeUndefined();
     await Promise.all([ann.close(), ben.close()]);
+  });
+
+  it("does expire a record whose ttl attribute has passed, as DynamoDB's TTL would", async () => {
+    // prepare
+    const gameId = newGame();
+    const key = { connectionId: { S: "Expired00000000=" } };
+    await dynamo.send(
+      new PutItemCommand({ TableName: table(), Item: { ...key, playerId: { S: "old" }, gameId: { S: gameId }, connectedAt: { S: "2026-01-01T00:00:00.000Z" }, ttl: { N: String(Math.floor(Date.now() / 1000) - 1) } } }),
+    );
+    // act
+    const deadline = Date.now() + 5000;
+    while ((await dynamo.send(new GetItemCommand({ TableName: table(), Key: key }))).Item && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    // assess
+    expect((await dynamo.send(new GetItemCommand({ TableName: table(), Key: key }))).Item).toBeUndefined();
   });
 
   it("does answer any JSON a client sends with one error or one relayed message, and never reach another game", async () => {
