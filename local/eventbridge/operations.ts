@@ -4,6 +4,7 @@
  * engine. Operations not listed here are answered as not implemented by the front door.
  */
 import { isJsonObject as isObject } from "../protocol/aws-json";
+import { isArray, isNumber, isString, isStringArray, optionalMember as optional, requiredMember } from "../protocol/json-input";
 import { EventBridgeError, validationError } from "./errors";
 import type { LocalEventBridge } from "./event-bus";
 import type { PutEventsRequestEntry } from "./put-events";
@@ -17,16 +18,16 @@ export const operations: Readonly<Record<string, Operation>> = {
         `EndpointId (global endpoints) is not implemented by the local runtime, got ${JSON.stringify(input.EndpointId)}`
       );
     }
-    const entries = required(input, "Entries", "entries", isArray).map(toEntry);
+    const entries = requiredMember(input, "Entries", isArray).map(toEntry);
     return engine.putEvents(entries);
   },
 
   TestEventPattern: (engine, input) => {
-    const pattern = required(input, "EventPattern", "eventPattern", isString);
+    const pattern = requiredMember(input, "EventPattern", isString);
     if (pattern.length > 4096) {
       throw validationError(`EventPattern must be at most 4096 characters, got ${pattern.length}`);
     }
-    return engine.testEventPattern(pattern, required(input, "Event", "event", isString));
+    return engine.testEventPattern(pattern, requiredMember(input, "Event", isString));
   },
 
   ListEventBuses: (engine, input) => {
@@ -80,33 +81,6 @@ function page<T>(all: T[], input: Record<string, unknown>): { items: T[]; nextTo
   const end = start + limit;
   return { items: all.slice(start, end), nextToken: end < all.length ? String(end) : undefined };
 }
-
-function required<T>(
-  input: Record<string, unknown>,
-  name: string,
-  wireName: string,
-  is: (value: unknown) => value is T
-): T {
-  const value = optional(input, name, is);
-  if (value === undefined) {
-    throw validationError(
-      `1 validation error detected: Value null at '${wireName}' failed to satisfy constraint: Member must not be null`
-    );
-  }
-  return value;
-}
-
-function optional<T>(input: Record<string, unknown>, name: string, is: (value: unknown) => value is T): T | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (!is(value)) throw serialization(`${name} has the wrong type: ${JSON.stringify(value)}`);
-  return value;
-}
-
-const isString = (value: unknown): value is string => typeof value === "string";
-const isNumber = (value: unknown): value is number => typeof value === "number";
-const isArray = (value: unknown): value is unknown[] => Array.isArray(value);
-const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 
 export function serialization(message: string): EventBridgeError {
   return new EventBridgeError("SerializationException", message);
