@@ -2,11 +2,13 @@
  * The front door every AWS JSON-protocol service of the local runtime shares (EventBridge today; GameLift, Secrets
  * Manager and the like as they come): `POST /` with `X-Amz-Target: <prefix><Operation>`, a JSON object body,
  * one action per operation, and errors as data, `{"__type", "message"}` with the real status code. Anything that is
- * not one of the service's operations answers `UnknownOperationException`. Signatures are not checked here.
+ * not one of the service's operations answers `UnknownOperationException`. A service that checks who calls
+ * (`authenticate`, with `local/protocol/sigv4.ts`) does so before any operation runs, and hands each the caller.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { guardRequests, listen, readCappedBody, type Listening } from "../services/http-listener";
+import type { ReceivedRequest } from "./sigv4";
 
 /** An error answered as AWS JSON protocols answer it: a code (the `__type` on the wire), a message and a status. */
 export class AwsServiceError extends Error {
@@ -25,14 +27,16 @@ export function serializationError(message: string): AwsServiceError {
   return new AwsServiceError("SerializationException", message);
 }
 
-export type JsonOperation = (input: Record<string, unknown>) => unknown;
+export type JsonOperation<Caller = undefined> = (input: Record<string, unknown>, caller: Caller) => unknown;
 
-export interface JsonProtocolService {
+export interface JsonProtocolService<Caller = undefined> {
   /** `X-Amz-Target` up to the operation name, e.g. `AWSEvents.`. */
   targetPrefix: string;
   /** The content type of answers: `application/x-amz-json-1.1` or `-1.0`, as the service's protocol is. */
   contentType: string;
-  operations: Readonly<Record<string, JsonOperation>>;
+  operations: Readonly<Record<string, JsonOperation<Caller>>>;
+  /** Who sends the request (a signature check); throws the service's error for a caller it refuses. @default - nobody is checked */
+  authenticate?: (request: ReceivedRequest) => Promise<Caller> | Caller;
   /** The service's own failures that are not AwsServiceErrors, turned into one; others answer a 500. */
   toServiceError?: (error: unknown) => AwsServiceError | undefined;
   /** The `__type` of an unexpected failure, as the service names it (`InternalException`, `InternalServiceError`). */
@@ -41,7 +45,7 @@ export interface JsonProtocolService {
   maxBodyBytes?: number;
 }
 
-export async function startJsonProtocolService(service: JsonProtocolService, options: { port?: number; host?: string } = {}): Promise<Listening> {
+export async function startJsonProtocolService<Caller = undefined>(service: JsonProtocolService<Caller>, options: { port?: number; host?: string } = {}): Promise<Listening> {
   const server = createServer(
     guardRequests(
       async (request, response) => send(response, service, await answer(service, request)),
@@ -56,17 +60,20 @@ interface Reply {
   body: unknown;
 }
 
-async function answer(service: JsonProtocolService, request: IncomingMessage): Promise<Reply> {
+async function answer<Caller>(service: JsonProtocolService<Caller>, request: IncomingMessage): Promise<Reply> {
   try {
-    const text = await readBody(request, service.maxBodyBytes ?? 2 * 1024 * 1024);
+    const body = await readBody(request, service.maxBodyBytes ?? 2 * 1024 * 1024);
+    const caller = service.authenticate
+      ? await service.authenticate({ method: request.method ?? "", url: request.url ?? "/", headers: request.headers, body })
+      : (undefined as Caller);
     const operation = operationOf(service, request);
-    return { status: 200, body: await service.operations[operation](parseInput(text)) };
+    return { status: 200, body: await service.operations[operation](parseInput(body.toString("utf8")), caller) };
   } catch (error) {
     return errorReply(service, error);
   }
 }
 
-function operationOf(service: JsonProtocolService, request: IncomingMessage): string {
+function operationOf<Caller>(service: JsonProtocolService<Caller>, request: IncomingMessage): string {
   const target = request.headers["x-amz-target"];
   const name = typeof target === "string" && target.startsWith(service.targetPrefix) ? target.slice(service.targetPrefix.length) : undefined;
   if (request.method === "POST" && name !== undefined && Object.hasOwn(service.operations, name)) return name;
@@ -90,23 +97,23 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The body as text, or a 413 error when it is over the limit. */
-async function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<string> {
+/** The body's bytes, or a 413 error when it is over the limit. */
+async function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
   const { bytes, size } = await readCappedBody(request, maxBodyBytes);
   if (size > maxBodyBytes) {
     throw new AwsServiceError("RequestEntityTooLargeException", `Request body of ${size} bytes is over the local limit of ${maxBodyBytes}`, 413);
   }
-  return bytes.toString("utf8");
+  return bytes;
 }
 
-function errorReply(service: JsonProtocolService, error: unknown): Reply {
+function errorReply<Caller>(service: JsonProtocolService<Caller>, error: unknown): Reply {
   const known = error instanceof AwsServiceError ? error : service.toServiceError?.(error);
   if (known) return { status: known.statusCode, body: { __type: known.code, message: known.message } };
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: { __type: service.internalErrorCode, message: `Internal error in the local runtime: ${message}` } };
 }
 
-function send(response: ServerResponse, service: JsonProtocolService, reply: Reply): void {
+function send<Caller>(response: ServerResponse, service: JsonProtocolService<Caller>, reply: Reply): void {
   const payload = JSON.stringify(reply.body);
   response.writeHead(reply.status, {
     "Content-Type": service.contentType,

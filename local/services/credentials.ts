@@ -34,13 +34,13 @@ export function roleCredentials(caller: LocalCaller): RoleCredentials {
 
 /** The local access keys in use, each with the caller it belongs to. */
 export class LocalCallers {
-  private readonly byAccessKey = new Map<string, LocalCaller>();
+  private readonly byAccessKey = new Map<string, { caller: LocalCaller; credentials: RoleCredentials }>();
   private readonly listeners = new Set<(credentials: RoleCredentials, caller: LocalCaller) => void>();
 
   /** Issues (or gives again) the credentials of a role of a stack. */
   issue(caller: LocalCaller): RoleCredentials {
     const credentials = roleCredentials(caller);
-    this.byAccessKey.set(credentials.accessKeyId, { ...caller });
+    this.byAccessKey.set(credentials.accessKeyId, { caller: { ...caller }, credentials });
     for (const listener of this.listeners) listener(credentials, caller);
     return credentials;
   }
@@ -53,6 +53,11 @@ export class LocalCallers {
 
   /** The caller signing with `accessKeyId`, or undefined for a key this runtime never issued. */
   callerOf(accessKeyId: string): LocalCaller | undefined {
-    return this.byAccessKey.get(accessKeyId);
+    return this.byAccessKey.get(accessKeyId)?.caller;
+  }
+
+  /** The credentials issued with `accessKeyId` (what a service checks its signatures with), or undefined for a key never issued. */
+  credentialsOf(accessKeyId: string): RoleCredentials | undefined {
+    return this.byAccessKey.get(accessKeyId)?.credentials;
   }
 }
