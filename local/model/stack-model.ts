@@ -4,6 +4,7 @@ import type { DynamoDbPart } from "../dynamodb/service";
 import type { EventBridgePart } from "../eventbridge/service";
 import type { LambdaPart } from "../functions/service";
 import type { S3Part } from "../s3/service";
+import type { SecretsManagerPart } from "../secretsmanager/service";
 import { coverageOf, LOCAL_SERVICES } from "../services/registry";
 import type { LocalService } from "../services/service";
 import type { Value } from "./expression";
@@ -11,7 +12,7 @@ import type { LocalSettings } from "./identities";
 import { StackResolver, type SynthesizedStack } from "./terraform-config";
 
 /** The local model of one stack: each emulated service's part, with every reference resolved. */
-export interface StackModel extends DynamoDbPart, S3Part, LambdaPart, EventBridgePart, CognitoPart, ApiGatewayPart {
+export interface StackModel extends DynamoDbPart, S3Part, SecretsManagerPart, LambdaPart, EventBridgePart, CognitoPart, ApiGatewayPart {
   id: string;
   /** Resource types the runtime does not emulate, with how many of each the stack has. */
   notEmulated: Record<string, number>;

@@ -10,9 +10,10 @@ import { eventBridgeService } from "../eventbridge/service";
 import { lambdaService } from "../functions/service";
 import { REFERENCED_ATTRIBUTES } from "../model/identities";
 import { s3Service } from "../s3/service";
+import { secretsManagerService } from "../secretsmanager/service";
 import type { ComputedAttributes, LocalService } from "./service";
 
-export const LOCAL_SERVICES: readonly LocalService[] = [dynamoDbService, s3Service, lambdaService, eventBridgeService, cognitoService, apiGatewayService];
+export const LOCAL_SERVICES: readonly LocalService[] = [dynamoDbService, s3Service, secretsManagerService, lambdaService, eventBridgeService, cognitoService, apiGatewayService];
 
 /** What a list of services emulates and computes, each type owned by exactly one of them. */
 export interface ServiceCoverage {
