@@ -57,7 +57,7 @@ describe("npm start's runtime process", () => {
     expect(cli.output()).toContain("Stopped");
     expect(cli.output()).toContain("not emulated locally");
     expect(cli.output()).toContain(`[runtime] WebSocket API game-voice on ${voice.websocket.url.replace(/\/live$/, "")}`);
-    expect(cli.output()).toContain("[runtime] 2 table(s), 1 bucket(s), 7 function(s), 2 rule(s), 1 WebSocket API(s); functions warming in the background");
+    expect(cli.output()).toContain("[runtime] 2 table(s), 1 bucket(s), 0 secret(s), 7 function(s), 2 rule(s), 1 WebSocket API(s); functions warming in the background");
   });
 
   it("does exit with 1 and name the value when --port is not a port number", async () => {

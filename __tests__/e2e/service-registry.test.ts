@@ -95,6 +95,7 @@ describe("the runtime composing the registry and one more service", () => {
       AWS_ENDPOINT_URL_DYNAMODB: runtime.endpoints.services.dynamodb,
       AWS_ENDPOINT_URL_S3: runtime.endpoints.services.s3,
       AWS_ENDPOINT_URL_EVENTBRIDGE: runtime.endpoints.services.events,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: runtime.endpoints.services.secretsmanager,
     });
     expect(stack.routes).toMatchObject({ "probe.us-east-1.amazonaws.com": "http://127.0.0.1:9", "cognito-idp.us-east-1.amazonaws.com": runtime.endpoints.services.auth });
   });
