@@ -5,35 +5,21 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SecretModel } from "./service";
+import type { SecretModel, SecretVersionModel } from "./service";
 
-export interface StoredVersion {
-  versionId: string;
-  secretString?: string;
-  /** Base64. */
-  secretBinary?: string;
-  stages: string[];
-  /** Epoch milliseconds. */
+/** A version as the store keeps it: the model's, without its address, and when it was created (epoch milliseconds). */
+export interface StoredVersion extends Omit<SecretVersionModel, "address"> {
   createdDate: number;
 }
 
-export interface StoredSecret {
+export interface StoredSecret extends Pick<SecretModel, "name" | "arn" | "description" | "kmsKeyId"> {
   stackId: string;
-  name: string;
-  arn: string;
-  description?: string;
-  kmsKeyId?: string;
   createdDate: number;
   lastChangedDate: number;
   versions: StoredVersion[];
 }
 
-export interface NewVersion {
-  versionId: string;
-  secretString?: string;
-  secretBinary?: string;
-  stages: string[];
-}
+export type NewVersion = Omit<StoredVersion, "createdDate">;
 
 export interface LocalSecretsOptions {
   /** Where values put locally are kept between runs. @default - in memory only */
@@ -70,7 +56,7 @@ export class LocalSecrets {
         kmsKeyId: model.kmsKeyId,
         createdDate: created,
         lastChangedDate: created,
-        versions: kept.get(model.name) ?? model.versions.map((version) => ({ ...version, stages: [...version.stages], createdDate: created })),
+        versions: kept.get(model.name) ?? model.versions.map(({ versionId, secretString, secretBinary, stages }) => ({ versionId, secretString, secretBinary, stages: [...stages], createdDate: created })),
       };
       this.secrets.push(secret);
       if (kept.has(model.name)) this.putLocally.add(secret);
