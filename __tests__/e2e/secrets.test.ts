@@ -90,16 +90,18 @@ describe("the local runtime serving the stacks' secrets", () => {
 });
 
 describe("the local runtime with a data folder", () => {
-  it("does keep a value put with the AWS SDK across a restart, and the generated value the same", async () => {
+  it("does keep a value put with the AWS SDK across a restart, say so at start, and keep the generated value the same", async () => {
     // prepare
     const dataDir = mkdtempSync(join(tmpdir(), "secrets-data-"));
-    const start = () => startRuntime({ outDir: join(root, "cdktf.out"), dataDir, stacks: ["game-voice"], log: () => undefined });
+    const logs: string[] = [];
+    const start = () => startRuntime({ outDir: join(root, "cdktf.out"), dataDir, stacks: ["game-voice"], log: (line) => logs.push(line) });
     try {
       const first = await start();
       const admin = () => new SecretsManagerClient({ region: "us-east-1", endpoint: first.endpoints.services.secretsmanager, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
       const generated = await admin().send(new GetSecretValueCommand({ SecretId: "game-voice-turn-secret" }));
       await admin().send(new PutSecretValueCommand({ SecretId: "game-voice-config", SecretString: "put-locally" }));
       await first.close();
+      logs.length = 0;
       // act
       const second = await start();
       try {
@@ -109,6 +111,7 @@ describe("the local runtime with a data folder", () => {
         // assess
         expect(config.SecretString).toBe("put-locally");
         expect(turn.SecretString).toBe(generated.SecretString);
+        expect(logs).toContain("[secretsmanager] game-voice: values put in an earlier run kept for game-voice-config");
       } finally {
         await second.close();
       }

@@ -41,8 +41,8 @@ export class LocalSecrets {
     return this.secrets.length;
   }
 
-  /** Takes a stack's secrets, and the versions put locally in an earlier run when the data folder has them. */
-  addStack(stackId: string, models: readonly SecretModel[]): void {
+  /** Takes a stack's secrets, and the versions put locally in an earlier run when the data folder has them; gives the names of those. */
+  addStack(stackId: string, models: readonly SecretModel[]): string[] {
     const kept = this.readKept(stackId);
     const created = this.now();
     for (const model of models) {
@@ -61,6 +61,7 @@ export class LocalSecrets {
       this.secrets.push(secret);
       if (kept.has(model.name)) this.putLocally.add(secret);
     }
+    return models.filter((model) => kept.has(model.name)).map((model) => model.name);
   }
 
   /** The secret that `secretId` names: its name, its ARN, or its ARN without the six random characters. */

@@ -115,8 +115,9 @@ export const secretsManagerService = defineService({
       // The AWS SDK reads AWS_ENDPOINT_URL_ and the service id ("Secrets Manager") upper-cased, words joined by "_".
       functionEnvironment: { AWS_ENDPOINT_URL_SECRETS_MANAGER: service.url },
       load: ({ model }) => {
-        secrets.addStack(model.id, model.secrets);
-        const generated = model.secrets.filter((secret) => secret.generatedValue).map((secret) => secret.name);
+        const restored = secrets.addStack(model.id, model.secrets);
+        if (restored.length > 0) context.log(`[secretsmanager] ${model.id}: values put in an earlier run kept for ${restored.join(", ")}`);
+        const generated = model.secrets.filter((secret) => secret.generatedValue && !restored.includes(secret.name)).map((secret) => secret.name);
         if (generated.length > 0) {
           context.log(
             `[secretsmanager] ${model.id}: generated local values for ${generated.join(", ")}, which the stack leaves to be put at deploy (set one with aws secretsmanager put-secret-value --endpoint-url ${service.url})`,
