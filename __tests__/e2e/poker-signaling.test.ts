@@ -1,6 +1,8 @@
+import { createHmac } from "node:crypto";
 import { join as joinPath } from "node:path";
 import { rmSync } from "node:fs";
 import { DynamoDBClient, PutItemCommand, QueryCommand, UpdateItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRuntime, type LocalRuntime } from "../../local/runtime";
@@ -12,13 +14,17 @@ import { prepareProject } from "./support";
 const STACK = "poker-signaling";
 const MAX_PLAYERS = 4;
 const MAX_PAYLOAD = 2048;
+const STUN = "stun:stun.example.com:3478";
+const TURN = "turn:turn.example.com:3478?transport=udp";
 let root: string;
 let runtime: LocalRuntime;
 let dynamo: DynamoDBClient;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  root = prepareProject((app) => [new PokerSignalingStack(app, STACK, { region: "us-east-1", maxPlayersPerGame: MAX_PLAYERS, maxPayloadBytes: MAX_PAYLOAD })]);
+  root = prepareProject((app) => [
+    new PokerSignalingStack(app, STACK, { region: "us-east-1", maxPlayersPerGame: MAX_PLAYERS, maxPayloadBytes: MAX_PAYLOAD, iceServers: { stunUrls: [STUN], turn: { urls: [TURN] } } }),
+  ]);
   runtime = await startRuntime({ outDir: joinPath(root, "cdktf.out"), log: (line) => logs.push(line), prewarm: "wait", ttlSweepSeconds: 1 });
   dynamo = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
 });
@@ -107,10 +113,31 @@ describe("the poker signaling stack, run locally", () => {
     await ben.close();
     const heardLeave = await ann.next(isType("peer-left"));
     // assess
-    expect(joined).toEqual({ type: "joined", gameId, playerId: "ben", peers: ["ann"], iceServers: [{ urls: ["stun:stun.l.google.com:19302"] }] });
+    expect(joined).toMatchObject({ type: "joined", gameId, playerId: "ben", peers: ["ann"] });
+    expect((joined.iceServers as unknown[])[0]).toEqual({ urls: [STUN] });
     expect(heardJoin).toEqual({ type: "peer-joined", gameId, playerId: "ben" });
     expect(heardLeave).toEqual({ type: "peer-left", gameId, playerId: "ben" });
     expect((await recordsOf(gameId)).map((record) => record.playerId)).toEqual(["ann"]);
+    await ann.close();
+  });
+
+  it("does give each player a TURN credential of its own, made from the secret the runtime serves through Secrets Manager", async () => {
+    // prepare
+    const secrets = new SecretsManagerClient({ endpoint: runtime.endpoints.services.secretsmanager, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const { SecretString: shared } = await secrets.send(new GetSecretValueCommand({ SecretId: "poker-signaling-turn-secret" }));
+    secrets.destroy();
+    const ann = await seat("ann", newGame());
+    // act
+    const before = Math.floor(Date.now() / 1000);
+    ann.send({ type: "join" });
+    const [, turn] = (await ann.next(isType("joined"))).iceServers as { urls: string[]; username: string; credential: string }[];
+    // assess
+    const [expiry, player] = turn.username.split(":");
+    expect(turn.urls).toEqual([TURN]);
+    expect(player).toBe("ann");
+    expect(Number(expiry) - before).toBeGreaterThanOrEqual(3600);
+    expect(Number(expiry) - before).toBeLessThanOrEqual(3602);
+    expect(turn.credential).toBe(createHmac("sha1", shared!).update(turn.username).digest("base64"));
     await ann.close();
   });
 

@@ -63,7 +63,7 @@ describe.skipIf(!executablePath)("a real WebRTC connection through the local sig
     url.searchParams.set("playerId", playerId);
     url.searchParams.set("token", await idToken(runtime, runtime.endpoints.stacks[STACK].userPools.players.id, playerId));
     await page.goto(url.toString());
-    await page.waitForFunction(() => (window as unknown as { peerState: { events: string[] } }).peerState.events.some((line) => line.startsWith("<- joined")));
+    await page.waitForFunction(() => (globalThis as unknown as { peerState: { events: string[] } }).peerState.events.some((line) => line.startsWith("<- joined")));
     return page;
   }
 
@@ -73,7 +73,7 @@ describe.skipIf(!executablePath)("a real WebRTC connection through the local sig
     open: string[];
     errors: string[];
   }
-  const stateOf = (page: Page) => page.evaluate(() => (window as unknown as { peerState: PeerState }).peerState);
+  const stateOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { peerState: PeerState }).peerState);
 
   it("does negotiate a data channel between two browsers and carry a message each way", async () => {
     // prepare
@@ -81,7 +81,7 @@ describe.skipIf(!executablePath)("a real WebRTC connection through the local sig
     const alice = await openPeer("alice", gameId);
     // act
     const bob = await openPeer("bob", gameId);
-    for (const page of [alice, bob]) await page.waitForFunction(() => (window as unknown as { peerState: PeerState }).peerState.received.length > 0, undefined, { timeout: 20_000 });
+    for (const page of [alice, bob]) await page.waitForFunction(() => (globalThis as unknown as { peerState: PeerState }).peerState.received.length > 0, undefined, { timeout: 20_000 });
     const [aliceState, bobState] = await Promise.all([stateOf(alice), stateOf(bob)]);
     // assess
     expect(aliceState.received).toEqual([{ from: "bob", data: "hello from bob" }]);
