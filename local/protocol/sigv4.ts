@@ -116,7 +116,7 @@ function splitTarget(url: string): { path: string; query: Record<string, string 
   } catch {
     throw badSignature(`Request path ${JSON.stringify(rawPath.slice(0, 120))} has a malformed percent-escape`);
   }
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of new URLSearchParams(mark === -1 ? "" : url.slice(mark + 1))) {
     const known = query[key];
     query[key] = known === undefined ? value : [...(Array.isArray(known) ? known : [known]), value];
