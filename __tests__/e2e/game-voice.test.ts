@@ -32,7 +32,7 @@ const audioOf = (message: Record<string, unknown>) => (message.data as { audio: 
  */
 async function passMarker(from: Player, to: Player[]): Promise<void> {
   from.send({ action: "sendaudio", data: MARKER });
-  await Promise.all(to.map((member) => member.waitFor(isMarker)));
+  await Promise.all(to.map((member) => member.next(isMarker)));
 }
 
 async function connectionIdOf(username: string): Promise<string> {
@@ -64,7 +64,7 @@ describe("game voice on the local runtime", () => {
     sender.send({ action: "sendaudio", data: audio });
 
     for (const listener of listeners) {
-      const message = await listener.waitFor((candidate) => candidate.action === "audio");
+      const message = await listener.next((candidate) => candidate.action === "audio");
       expect(message.data).toMatchObject({ audio, author: "alice", status: "VALIDATED" });
       expect(typeof (message.data as { timestamp: string }).timestamp).toBe("string");
     }
@@ -80,7 +80,7 @@ describe("game voice on the local runtime", () => {
 
     browser.send({ action: "audio", data: pcm(640), author: "browser-user" });
 
-    await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "browser-user" } });
+    await expect(listener.next((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "browser-user" } });
   });
 
   it("delivers every chunk of several concurrent senders to each other member and none back to its sender", async () => {
@@ -89,8 +89,8 @@ describe("game voice on the local runtime", () => {
 
     await Promise.all(senders.flatMap((sender, index) => [sender.send({ action: "sendaudio", data: pcm(320, index + 1) }), sender.send({ action: "sendaudio", data: pcm(320, index + 1) })]));
 
-    await listener.waitFor(() => listener.audio().length === 6, 10_000);
-    await Promise.all(senders.map((sender) => sender.waitFor(() => sender.audio().length === 4, 10_000)));
+    await listener.next(() => listener.audio().length === 6, 10_000);
+    await Promise.all(senders.map((sender) => sender.next(() => sender.audio().length === 4, 10_000)));
     await passMarker(listener, senders);
     await passMarker(senders[0], [listener]);
     expect(listener.audio()).toHaveLength(7);
@@ -110,7 +110,7 @@ describe("game voice on the local runtime", () => {
 
     red.send({ action: "sendaudio", data: pcm(320) });
 
-    await redListener.waitFor((message) => message.action === "audio");
+    await redListener.next((message) => message.action === "audio");
     await passMarker(blueTalker, [blueListener]);
     expect(blueListener.audio().map(authorOf)).toEqual(["blue-2"]);
   });
@@ -124,8 +124,8 @@ describe("game voice on the local runtime", () => {
     again.send({ action: "sendaudio", data: pcm(320) });
     listener.send({ action: "sendaudio", data: pcm(320, 9) });
 
-    await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "flaky" } });
-    await expect(again.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "steady" } });
+    await expect(listener.next((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "flaky" } });
+    await expect(again.next((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "steady" } });
   });
 
   it("removes a listener that vanished without closing when the next broadcast finds it gone", async () => {
@@ -149,7 +149,7 @@ describe("game voice on the local runtime", () => {
 
     sender.send({ action: "sendaudio", data: pcm(320) });
 
-    await listener.waitFor((message) => message.action === "audio");
+    await listener.next((message) => message.action === "audio");
     const deadline = Date.now() + 3000;
     let stale = await dynamodb.send(new GetItemCommand({ TableName: "game-voice-connections", Key: { connectionId: { S: staleId } } }));
     while (stale.Item && Date.now() < deadline) {
@@ -168,8 +168,8 @@ describe("game voice on the local runtime", () => {
     sender.send({ action: "sendaudio", data: pcm(24_000) });
     sender.send({ action: "sendaudio", data: pcm(24_002) });
 
-    await expect(listener.waitFor((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "limit-sender" } });
-    await expect(sender.waitFor((message) => message.action === "error")).resolves.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
+    await expect(listener.next((message) => message.action === "audio")).resolves.toMatchObject({ data: { author: "limit-sender" } });
+    await expect(sender.next((message) => message.action === "error")).resolves.toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
     await passMarker(sender, [listener]);
     expect(listener.audio().map(audioOf)).toEqual([pcm(24_000), MARKER]);
   });
@@ -180,7 +180,7 @@ describe("game voice on the local runtime", () => {
 
     sender.send({ action: "sendaudio", data: pcm(321) });
 
-    await expect(sender.waitFor((message) => message.action === "audio_status")).resolves.toMatchObject({
+    await expect(sender.next((message) => message.action === "audio_status")).resolves.toMatchObject({
       data: { status: "FAILED", code: "ODD_LENGTH", author: "odd-sender" },
     });
     await passMarker(sender, [listener]);
@@ -206,10 +206,10 @@ describe("game voice on the local runtime", () => {
     sender.send({ action: "sendaudio", data: "***" });
     sender.send({ action: "sendaudio", data: 12 });
 
-    await sender.waitFor(() => sender.messages.filter((message) => message.action === "error").length === 5);
-    const codes = sender.messages.filter((message) => message.action === "error").map((message) => message.code).sort();
+    await sender.next(() => sender.received.filter((message) => message.action === "error").length === 5);
+    const codes = sender.received.filter((message) => message.action === "error").map((message) => message.code).sort();
     expect(codes).toEqual(["INVALID_BASE64", "INVALID_BASE64", "INVALID_JSON", "MISSING_DATA", "UNKNOWN_ROUTE"]);
-    const unknown = sender.messages.find((message) => message.code === "UNKNOWN_ROUTE");
+    const unknown = sender.received.find((message) => message.code === "UNKNOWN_ROUTE");
     expect(unknown?.message).toContain("sendaudio, audio");
     await passMarker(sender, [listener]);
     expect(sender.socket.readyState).toBe(sender.socket.OPEN);
@@ -221,7 +221,7 @@ describe("game voice on the local runtime", () => {
 
     sender.send({ action: "sendaudio", data: pcm(320), author: "spoof-listener" });
 
-    await expect(sender.waitFor((message) => message.action === "error")).resolves.toMatchObject({ code: "AUTHOR_MISMATCH" });
+    await expect(sender.next((message) => message.action === "error")).resolves.toMatchObject({ code: "AUTHOR_MISMATCH" });
     await passMarker(sender, [listener]);
     expect(listener.audio().map(authorOf)).toEqual(["honest"]);
   });
@@ -247,11 +247,11 @@ describe("game voice on the local runtime", () => {
     await events.send(new PutEventsCommand({ Entries: [entry, entry] }));
     await events.send(new PutEventsCommand({ Entries: [entry] }));
 
-    await listener.waitFor((message) => message.action === "audio");
+    await listener.next((message) => message.action === "audio");
     // A later chunk from a connection that is neither player reaches both once the duplicates had their turn
     const marker = { ...detail, chunk_id: `${senderId}:duplicate-marker`, message: { action: "sendaudio", author: "dup-marker" }, websocket_context: { ...detail.websocket_context, connection_id: "marker-connection=" } };
     await events.send(new PutEventsCommand({ Entries: [{ ...entry, Detail: JSON.stringify(marker) }] }));
-    await Promise.all([listener, sender].map((member) => member.waitFor((message) => message.action === "audio" && authorOf(message) === "dup-marker")));
+    await Promise.all([listener, sender].map((member) => member.next((message) => message.action === "audio" && authorOf(message) === "dup-marker")));
     expect(listener.audio().map(authorOf)).toEqual(["dup-sender", "dup-marker"]);
     expect(sender.audio().map(authorOf)).toEqual(["dup-marker"]);
   });
@@ -266,7 +266,7 @@ describe("game voice on the local runtime", () => {
     try {
       sender.send({ action: "sendaudio", data: pcm(320) });
 
-      await expect(sender.waitFor((message) => message.action === "audio_status")).resolves.toMatchObject({
+      await expect(sender.next((message) => message.action === "audio_status")).resolves.toMatchObject({
         data: { status: "FAILED", code: "STORAGE_FAILED", author: "s3-sender" },
       });
     } finally {

@@ -74,9 +74,9 @@ describe("every stack in one local runtime", () => {
     const [voiceSender, voiceListener, twinSender, twinListener] = players;
     // act: the twin's chunk is the marker that must reach the twin's listener after anything from game-voice would have
     voiceSender.send({ action: "sendaudio", data: pcm(320, 1) });
-    await voiceListener.waitFor((message) => message.action === "audio");
+    await voiceListener.next((message) => message.action === "audio");
     twinSender.send({ action: "sendaudio", data: pcm(320, 2) });
-    await twinListener.waitFor((message) => message.action === "audio");
+    await twinListener.next((message) => message.action === "audio");
     // assess
     expect(voiceListener.audio().map((message) => (message.data as { audio: string }).audio)).toEqual([pcm(320, 1)]);
     expect(twinListener.audio().map((message) => (message.data as { audio: string }).audio)).toEqual([pcm(320, 2)]);

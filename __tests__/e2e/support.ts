@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Testing, type App, type TerraformStack } from "cdktf";
 import WebSocket from "ws";
 import { startRuntime, type LocalRuntime } from "../../local/runtime";
+import { JsonClient } from "./json-client";
 import { RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "../../scripts/lib/bundle";
 import { FUNCTIONS_DIST_DIR } from "../../scripts/lib/paths";
 import { GameVoiceStack, type GameVoiceConfig } from "../../stacks/game-voice-stack";
@@ -74,50 +75,10 @@ export async function tokenFor(voice: VoiceRuntime, username: string, expiresInS
   return ((await response.json()) as { idToken: string }).idToken;
 }
 
-/** A connected player that records every message it receives. */
-export class Player {
-  readonly messages: Record<string, unknown>[] = [];
-  private waiters: (() => void)[] = [];
-
-  constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => {
-      this.messages.push(JSON.parse(String(data)) as Record<string, unknown>);
-      for (const wake of this.waiters.splice(0)) wake();
-    });
-  }
-
-  send(message: unknown): void {
-    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
-  }
-
-  /** Waits until a received message satisfies `predicate`, or fails after `timeoutMs`. */
-  async waitFor(predicate: (message: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`No matching message within ${timeoutMs} ms; received ${JSON.stringify(this.messages).slice(0, 500)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
+/** A connected voice player: a JSON client whose messages carry their kind in `action`. */
+export class Player extends JsonClient {
   audio(): Record<string, unknown>[] {
-    return this.messages.filter((message) => message.action === "audio");
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.socket.readyState === WebSocket.CLOSED) return resolve();
-      this.socket.once("close", () => resolve());
-      this.socket.close();
-    });
+    return this.ofType("audio", "action");
   }
 }
 
