@@ -74,7 +74,12 @@ describe("the poker signaling stack, run locally", () => {
     const players = new Map<string, JsonClient>();
     for (const id of ids) players.set(id, await seat(id, gameId));
     // act
-    for (const from of ids) for (const to of ids.filter((id) => id !== from)) players.get(from)!.send({ type: "offer", targetId: to, payload: { sdp: `offer ${from}->${to}`, type: "offer" } });
+    for (const from of ids) {
+      for (const to of ids.filter((id) => id !== from)) {
+        players.get(from)!.send({ type: "offer", targetId: to, payload: { sdp: `offer ${from}->${to}`, type: "offer" } });
+        players.get(from)!.send({ type: "ice-candidate", targetId: to, payload: { candidate: `candidate:${from}`, sdpMid: "0" } });
+      }
+    }
     for (const to of ids) {
       for (const from of ids.filter((id) => id !== to)) {
         await players.get(to)!.next((message) => message.type === "offer" && message.fromId === from);
@@ -96,6 +101,9 @@ describe("the poker signaling stack, run locally", () => {
         expect(await client.next((message) => message.type === "ice-candidate" && message.fromId === to)).toMatchObject({ targetId: from, gameId, payload: { candidate: `candidate:${to}` } });
       }
       expect(client.ofType("offer").map((message) => message.fromId).sort()).toEqual(ids.filter((id) => id !== from).sort());
+      // ICE both ways: one candidate from each other player as offerer and one as answerer.
+      await client.next(() => client.ofType("ice-candidate").length >= 2 * (ids.length - 1));
+      expect(client.ofType("ice-candidate").map((message) => message.fromId).sort()).toEqual(ids.filter((id) => id !== from).flatMap((id) => [id, id]).sort());
       expect(client.ofType("offer").every((message) => message.targetId === from)).toBe(true);
     }
     await Promise.all([...players.values()].map((client) => client.close()));
