@@ -14,7 +14,41 @@ export interface TableIndex {
   readonly nonKeyAttributes?: string[];
 }
 
-export interface SecureTableProps {
+/**
+ * How DynamoDB bills a table and its global secondary indexes. Provisioned capacity applies to the table and to each
+ * of its indexes alike.
+ */
+export interface TableBilling {
+  /** On demand, or provisioned capacity. @default - "PAY_PER_REQUEST" */
+  readonly billingMode?: "PAY_PER_REQUEST" | "PROVISIONED";
+  /** Read capacity units of the table and of each index; required with, and only with, PROVISIONED. @default - none */
+  readonly readCapacity?: number;
+  /** Write capacity units of the table and of each index; required with, and only with, PROVISIONED. @default - none */
+  readonly writeCapacity?: number;
+}
+
+/** The Terraform capacity arguments of `billing`, for the table and for each index; refuses settings DynamoDB would not take. */
+export function tableCapacity(table: string, billing: TableBilling): { readCapacity?: number; writeCapacity?: number } {
+  const mode = billing.billingMode ?? "PAY_PER_REQUEST";
+  const { readCapacity, writeCapacity } = billing;
+  if (mode === "PAY_PER_REQUEST") {
+    if (readCapacity !== undefined || writeCapacity !== undefined) {
+      throw new Error(`Table ${table}: readCapacity and writeCapacity apply only to PROVISIONED billing, got PAY_PER_REQUEST with read ${readCapacity} and write ${writeCapacity}`);
+    }
+    return {};
+  }
+  if (mode !== "PROVISIONED") {
+    throw new Error(`Table ${table}: billing mode must be PAY_PER_REQUEST or PROVISIONED, got "${String(mode)}"`);
+  }
+  const positive = (value: number | undefined): value is number => Number.isInteger(value) && value! >= 1;
+  if (!positive(readCapacity) || !positive(writeCapacity)) {
+    throw new Error(`Table ${table}: PROVISIONED billing needs readCapacity and writeCapacity as positive whole numbers, got read ${readCapacity} and write ${writeCapacity}`);
+  }
+  return { readCapacity, writeCapacity };
+}
+
+export interface SecureTableProps extends TableBilling {
+  /** Table name. */
   readonly name: string;
   /** Partition key attribute (string). */
   readonly hashKey: string;
@@ -30,7 +64,7 @@ export interface SecureTableProps {
   readonly deletionProtectionEnabled?: boolean;
 }
 
-/** An on-demand DynamoDB table with encryption at rest, point-in-time recovery and TTL. */
+/** A DynamoDB table, on demand unless told otherwise, with encryption at rest, point-in-time recovery and TTL. */
 export class SecureTable extends Construct {
   public readonly tableName: string;
   public readonly tableArn: string;
@@ -41,6 +75,7 @@ export class SecureTable extends Construct {
   constructor(scope: Construct, id: string, props: SecureTableProps) {
     super(scope, id);
     const indexes = props.globalSecondaryIndexes ?? [];
+    const capacity = tableCapacity(props.name, props);
     const keyAttributes = new Set([
       props.hashKey,
       ...(props.rangeKey ? [props.rangeKey] : []),
@@ -48,7 +83,8 @@ export class SecureTable extends Construct {
     ]);
     const table = new DynamodbTable(this, "table", {
       name: props.name,
-      billingMode: "PAY_PER_REQUEST",
+      billingMode: props.billingMode ?? "PAY_PER_REQUEST",
+      ...capacity,
       hashKey: props.hashKey,
       rangeKey: props.rangeKey,
       attribute: [...keyAttributes].map((name) => ({ name, type: "S" })),
@@ -58,6 +94,7 @@ export class SecureTable extends Construct {
         rangeKey: index.rangeKey,
         projectionType: index.projectionType ?? "KEYS_ONLY",
         nonKeyAttributes: index.nonKeyAttributes,
+        ...capacity,
       })),
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
