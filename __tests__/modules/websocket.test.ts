@@ -570,6 +570,33 @@ describe("WebSocketApi connections table", () => {
     );
     expect(table.attribute).toHaveLength(3);
   });
+
+  it("does give the connections table and its indexes provisioned capacity when the billing asks for it", () => {
+    // prepare / act
+    const json = synthApi({
+      connectionsTable: {
+        billingMode: "PROVISIONED",
+        readCapacity: 4,
+        writeCapacity: 2,
+        globalSecondaryIndexes: [{ name: "channel-index", hashKey: "channel" }],
+      },
+    });
+
+    // assess
+    const table = onlyResource(json, "aws_dynamodb_table").body;
+    expect(table).toMatchObject({ billing_mode: "PROVISIONED", read_capacity: 4, write_capacity: 2 });
+    expect(table.global_secondary_index).toEqual([
+      { name: "channel-index", hash_key: "channel", projection_type: "KEYS_ONLY", read_capacity: 4, write_capacity: 2 },
+    ]);
+  });
+
+  it("refuses provisioned billing of the connections table without capacities", () => {
+    // act
+    const act = () => synthApi({ connectionsTable: { billingMode: "PROVISIONED" } });
+
+    // assess
+    expect(act).toThrow("Table voice-connections: PROVISIONED billing needs readCapacity and writeCapacity as positive whole numbers, got read undefined and write undefined");
+  });
 });
 
 /** The `execute-api:` resources granted to `functionName`, from the synthesized policy of its role. */

@@ -11,7 +11,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { ApiKey, type UsagePlanThrottle } from "../api-key";
 import type { NodeFunction, TableReference } from "../lambda-function";
-import { SecureTable, type TableIndex } from "../shared/table";
+import { SecureTable, type TableBilling, type TableIndex } from "../shared/table";
 import { refuseInvalidAtSynth } from "../shared/validation";
 
 export interface StageRouteSettings {
@@ -25,7 +25,7 @@ export interface StageRouteSettings {
   readonly loggingLevel?: "OFF" | "ERROR" | "INFO";
 }
 
-export interface ConnectionsTableProps {
+export interface ConnectionsTableProps extends TableBilling {
   /** Table name. @default - "<name>-connections" */
   readonly name?: string;
   /** Attribute holding the expiry time in epoch seconds. @default - "expiresAt" */
@@ -169,6 +169,9 @@ export class WebSocketApi extends Construct {
       hashKey: "connectionId",
       ttlAttribute: tableProps.ttlAttribute ?? "expiresAt",
       globalSecondaryIndexes: tableProps.globalSecondaryIndexes,
+      billingMode: tableProps.billingMode,
+      readCapacity: tableProps.readCapacity,
+      writeCapacity: tableProps.writeCapacity,
       kmsKeyArn: props.kmsKeyArn,
     });
     this.connectionsTableName = table.tableName;
