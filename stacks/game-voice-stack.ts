@@ -8,6 +8,7 @@ import { EncryptionKey } from "../modules/encryption-key";
 import { NodeFunction } from "../modules/lambda-function";
 import { UserPool } from "../modules/user-pool";
 import { keptLogicalId, type KeptAddresses } from "../modules/shared/address";
+import type { TableBilling } from "../modules/shared/table";
 import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
 import { configureProviders } from "./providers";
 import { checkConnectionTtl, checkNamePrefix } from "./settings";
@@ -33,6 +34,8 @@ export interface GameVoiceConfig {
   readonly cloudwatchLogsRetentionInDays?: number;
   /** Seconds a connection record lives without a disconnect; API Gateway closes connections after 2 hours. @default - 10800 */
   readonly connectionTtlSeconds?: number;
+  /** Billing of every table and its indexes (provisioned capacity applies to each alike). @default - on demand */
+  readonly tableBilling?: TableBilling;
   /**
    * Own the account-wide API Gateway setting (the role stages write logs through). It is one per account and
    * region: turn it on in exactly one stack there, unless your landing zone already sets it.
@@ -102,6 +105,7 @@ export class GameVoiceStack extends TerraformStack {
       // The token may come as a header or as a query parameter, so no single identity source is required.
       authorizer: { handler: authorizer, identitySources: [] },
       connectionsTable: {
+        ...config.tableBilling,
         globalSecondaryIndexes: [{ name: CHANNEL_INDEX, hashKey: "channel" }],
       },
       cloudwatchLogsRetentionInDays: retention,
@@ -114,6 +118,7 @@ export class GameVoiceStack extends TerraformStack {
       websocket,
       audioRetentionInDays: config.audioRetentionInDays,
       audioLimits: config.audioLimits,
+      tableBilling: config.tableBilling,
       kmsKeyArn: key.keyArn,
       cloudwatchLogsRetentionInDays: retention,
     });

@@ -6,6 +6,7 @@ import { pendingDetailSchema, storedDetailSchema, type PendingDetail, type Store
 import { audioObjectKey } from "../../functions/shared/audio-key";
 import { matchesEventPattern } from "../../local/eventbridge/event-pattern";
 import { allStatements, keyPolicyDocuments, SCOPED_SERVICES } from "../support/secure-defaults";
+import { expectEveryTableBilled } from "../support/table-billing";
 import {
   deref,
   functionStatements,
@@ -406,5 +407,20 @@ describe("game-voice configuration", () => {
     const names = resourcesOfType(custom, "aws_lambda_function").map((fn) => fn.body.function_name as string);
     expect(names).toHaveLength(7);
     expect(names.every((name) => name.startsWith("arena-voice-"))).toBe(true);
+  });
+});
+
+describe("game-voice table billing", () => {
+  it("does bill both tables on demand when no billing is given", () => {
+    // act / assess
+    expect(expectEveryTableBilled(json)).toEqual({ tables: 2, indexes: 1 });
+  });
+
+  it("does give both tables and the channel index the capacity when tableBilling is PROVISIONED", () => {
+    // prepare / act
+    const provisioned = synthGameVoice({ tableBilling: { billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 } });
+
+    // assess
+    expect(expectEveryTableBilled(provisioned, { read: 5, write: 5 })).toEqual({ tables: 2, indexes: 1 });
   });
 });

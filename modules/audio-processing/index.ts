@@ -21,7 +21,7 @@ import {
 import { EncryptionKey } from "../encryption-key";
 import { NodeFunction } from "../lambda-function";
 import { policyDocument, denyInsecureTransport } from "../shared/policy";
-import { SecureTable } from "../shared/table";
+import { SecureTable, type TableBilling } from "../shared/table";
 import type { WebSocketApi } from "../websocket";
 
 /** Prefix under which audio chunks are stored; functions get access to this prefix only. */
@@ -64,6 +64,8 @@ export interface AudioProcessingProps {
   readonly cloudwatchLogsRetentionInDays?: number;
   /** Seconds a chunk id is remembered to suppress duplicate deliveries. @default - 3600 */
   readonly deduplicationWindowSeconds?: number;
+  /** Billing of the chunks table. @default - on demand */
+  readonly tableBilling?: TableBilling;
 }
 
 /** The audio pipeline: KMS key, audio bucket, event bus, the two rules and the process and validate functions. */
@@ -184,6 +186,7 @@ export class AudioProcessing extends Construct {
       name: `${prefix}-audio-chunks`,
       hashKey: "chunkId",
       ttlAttribute: "expiresAt",
+      ...props.tableBilling,
       kmsKeyArn: props.kmsKeyArn,
     });
     this.chunksTableName = chunks.tableName;
