@@ -3,7 +3,7 @@ import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import { ApiGatewayAccountSettings } from "../modules/api-gateway-account";
 import { EncryptionKey } from "../modules/encryption-key";
 import { NodeFunction } from "../modules/lambda-function";
-import { SecureTable } from "../modules/shared/table";
+import { SecureTable, type TableBilling } from "../modules/shared/table";
 import { UserPool } from "../modules/user-pool";
 import { WebSocketApi, type StageRouteSettings } from "../modules/websocket";
 import { configureProviders } from "./providers";
@@ -38,6 +38,11 @@ export interface ChatConfig {
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
   /** Seconds a connection record lives without a disconnect; API Gateway closes connections after 2 hours. @default - 10800 */
   readonly connectionTtlSeconds?: number;
+  /**
+   * Billing of the connections, rooms and messages tables and their indexes (provisioned capacity applies to each
+   * alike). The seed's default was provisioned 5/5. @default - on demand
+   */
+  readonly tableBilling?: TableBilling;
   /** Memory and timeout of the message function. @default - 512 MB, 60 s, as the seed */
   readonly messageFunction?: FunctionSizing;
   /** Memory and timeout of the connect and disconnect functions. @default - 256 MB, 30 s, as the seed */
@@ -91,6 +96,7 @@ export class ChatStack extends TerraformStack {
       // The token may come as a header or as a query parameter (browsers), so no single identity source is required.
       authorizer: { handler: authorizer, identitySources: [] },
       connectionsTable: {
+        ...config.tableBilling,
         // Members are listed with their names, so the indexes carry the whole record.
         globalSecondaryIndexes: [
           { name: "roomId-index", hashKey: "roomId", projectionType: "ALL" },
@@ -105,6 +111,7 @@ export class ChatStack extends TerraformStack {
       name: `${prefix}-rooms`,
       hashKey: "roomId",
       globalSecondaryIndexes: [{ name: "listed-index", hashKey: "listed", rangeKey: "roomId", projectionType: "INCLUDE", nonKeyAttributes: ["members"] }],
+      ...config.tableBilling,
       kmsKeyArn: key.keyArn,
     });
     const messages = new SecureTable(this, "messages", {
@@ -112,6 +119,7 @@ export class ChatStack extends TerraformStack {
       hashKey: "conversationKey",
       rangeKey: "sortKey",
       ttlAttribute: "expiresAt",
+      ...config.tableBilling,
       kmsKeyArn: key.keyArn,
     });
 
