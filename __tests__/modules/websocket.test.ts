@@ -436,6 +436,7 @@ describe("WebSocketApi stage", () => {
       throttling_rate_limit: 500,
       throttling_burst_limit: 1000,
       detailed_metrics_enabled: true,
+      logging_level: "ERROR",
       data_trace_enabled: false,
     });
     expect(stage.access_log_settings.destination_arn).toBe(resourceRef("aws_cloudwatch_log_group", logGroup.name, "arn"));
@@ -466,11 +467,21 @@ describe("WebSocketApi stage", () => {
     expect(accessLogGroup(json).body).toMatchObject({ retention_in_days: 30, kms_key_id: KEY_ARN });
   });
 
+  it("does trace full messages at the given logging level when data trace is enabled", () => {
+    // prepare / act
+    const json = synthApi({ stageDefaultRouteSettings: { dataTraceEnabled: true, loggingLevel: "INFO" } });
+
+    // assess
+    expect(onlyResource(json, "aws_apigatewayv2_stage").body.default_route_settings).toMatchObject({ data_trace_enabled: true, logging_level: "INFO" });
+  });
+
   it.each([
     ["a stage name with a slash", { stageName: "live/2" }, /"live\/2"/],
     ["a header route selection expression", { routeSelectionExpression: "$request.header.x" }, /"\$request\.header\.x"/],
     ["a nested body field to route on", { routeSelectionExpression: "$request.body.meta.kind" }, /top-level body field.*"\$request\.body\.meta\.kind"/],
     ["a zero throttling rate", { stageDefaultRouteSettings: { throttlingRateLimit: 0 } }, /rate 0/],
+    ["a logging level API Gateway does not have", { stageDefaultRouteSettings: { loggingLevel: "DEBUG" } }, /must be OFF, ERROR or INFO, got "DEBUG"/],
+    ["a data trace with logging off", { stageDefaultRouteSettings: { dataTraceEnabled: true, loggingLevel: "OFF" } }, /data trace needs a logging level of ERROR or INFO .*got OFF/],
   ] as const)("does throw naming the value when given %s", (_what, props, message) => {
     // prepare / act
     const act = () => synthApi(props as Partial<WebSocketApiProps>);

@@ -21,9 +21,13 @@ export interface StageRouteSettings {
   readonly throttlingBurstLimit?: number;
   /** Per-route CloudWatch metrics. @default - true */
   readonly detailedMetricsEnabled?: boolean;
-  /** Execution log level: OFF, ERROR or INFO. @default - "ERROR" */
+  /** Execution log level: OFF, ERROR or INFO. Execution logs need the account's CloudWatch role (modules/api-gateway-account). @default - "ERROR" */
   readonly loggingLevel?: "OFF" | "ERROR" | "INFO";
+  /** Write full messages into the execution logs; needs a logging level other than OFF. @default - false, since messages are users' data */
+  readonly dataTraceEnabled?: boolean;
 }
+
+const LOGGING_LEVELS = ["OFF", "ERROR", "INFO"];
 
 export interface ConnectionsTableProps extends TableBilling {
   /** Table name. @default - "<name>-connections" */
@@ -130,6 +134,8 @@ export class WebSocketApi extends Construct {
     const routeSettings = props.stageDefaultRouteSettings ?? {};
     const throttlingRateLimit = routeSettings.throttlingRateLimit ?? 500;
     const throttlingBurstLimit = routeSettings.throttlingBurstLimit ?? 1000;
+    const loggingLevel = routeSettings.loggingLevel ?? "ERROR";
+    const dataTraceEnabled = routeSettings.dataTraceEnabled ?? false;
     const retentionInDays = props.cloudwatchLogsRetentionInDays ?? 14;
     const tableProps = props.connectionsTable ?? {};
     this.apiKeyRequired = props.apiKeyRequired ?? false;
@@ -143,6 +149,12 @@ export class WebSocketApi extends Construct {
     this.messageTypeField = routeSelectionExpression.slice("$request.body.".length);
     if (throttlingRateLimit <= 0 || throttlingBurstLimit <= 0) {
       throw new Error(`Stage throttling limits must be positive, got rate ${throttlingRateLimit} and burst ${throttlingBurstLimit}`);
+    }
+    if (!LOGGING_LEVELS.includes(loggingLevel)) {
+      throw new Error(`Stage logging level must be OFF, ERROR or INFO, got "${loggingLevel}"`);
+    }
+    if (dataTraceEnabled && loggingLevel === "OFF") {
+      throw new Error("Stage data trace needs a logging level of ERROR or INFO (traces are execution log entries), got OFF");
     }
     if (props.usagePlanThrottle && !this.apiKeyRequired) {
       throw new Error(
@@ -236,8 +248,8 @@ export class WebSocketApi extends Construct {
         throttlingRateLimit,
         throttlingBurstLimit,
         detailedMetricsEnabled: routeSettings.detailedMetricsEnabled ?? true,
-        loggingLevel: routeSettings.loggingLevel ?? "ERROR",
-        dataTraceEnabled: false,
+        loggingLevel,
+        dataTraceEnabled,
       },
     });
     this.stageInvokeUrl = stage.invokeUrl;
