@@ -26,7 +26,11 @@ export interface ChatConfig {
   readonly namePrefix?: string;
   /** WebSocket stage name. @default - "staging", as the seed */
   readonly stageName?: string;
-  /** Throttling and logging of every route. @default - burst 500, rate 1000 per second, as the seed */
+  /**
+   * Throttling, metrics, logging level and data trace of every route. The seed's INFO logs with data trace would write
+   * every message into CloudWatch; execution logs need the account's CloudWatch role (see manageApiGatewayAccount).
+   * @default - burst 500, rate 1000 per second, as the seed; detailed metrics, ERROR logs, no data trace
+   */
   readonly stageDefaultRouteSettings?: StageRouteSettings;
   /** Days to keep logs. @default - 14 */
   readonly cloudwatchLogsRetentionInDays?: number;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Testing } from "cdktf";
 import { ChatStack, type ChatConfig } from "../../stacks/chat-stack";
-import { synthStackJson, type TerraformJson } from "../modules/terraform-json";
+import { onlyResource, synthStackJson, type TerraformJson } from "../modules/terraform-json";
 import { expectEveryTableBilled } from "../support/table-billing";
 
 const STACK_ID = "chat";
@@ -44,5 +44,36 @@ describe("chat table billing", () => {
 
     // assess
     expect(act).toThrow("Table chat-connections: readCapacity and writeCapacity apply only to PROVISIONED billing, got PAY_PER_REQUEST with read undefined and write 5");
+  });
+});
+
+describe("chat stage settings", () => {
+  it("does throttle as the seed, log errors only and trace no data when no route settings are given", () => {
+    // act
+    const settings = onlyResource(json, "aws_apigatewayv2_stage").body.default_route_settings;
+
+    // assess
+    expect(settings).toMatchObject({ throttling_burst_limit: 500, throttling_rate_limit: 1000, detailed_metrics_enabled: true, logging_level: "ERROR", data_trace_enabled: false });
+  });
+
+  it("does pass the data trace and logging level to the stage, keeping the seed's throttling, when they are given", () => {
+    // prepare / act
+    const traced = synthChat({ stageDefaultRouteSettings: { dataTraceEnabled: true, loggingLevel: "INFO" } });
+
+    // assess
+    expect(onlyResource(traced, "aws_apigatewayv2_stage").body.default_route_settings).toMatchObject({
+      throttling_burst_limit: 500,
+      throttling_rate_limit: 1000,
+      logging_level: "INFO",
+      data_trace_enabled: true,
+    });
+  });
+
+  it("refuses a data trace with logging off", () => {
+    // act
+    const act = () => synthChat({ stageDefaultRouteSettings: { dataTraceEnabled: true, loggingLevel: "OFF" } });
+
+    // assess
+    expect(act).toThrow("Stage data trace needs a logging level of ERROR or INFO (traces are execution log entries), got OFF");
   });
 });
