@@ -13,11 +13,11 @@ import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/clien
 import WebSocket, { WebSocketServer } from "ws";
 import { broadcast } from "../functions/shared/broadcaster";
 import { sdkPost } from "../functions/shared/management-api";
-import { buildStackModel } from "../local/model/stack-model";
 import { readSynthesizedStacks } from "../local/model/terraform-config";
 import type { Endpoints } from "../local/endpoints";
 import { functionEnvironment } from "../local/functions/service";
 import { functionNames, RUNTIME_ENTRY, RUNTIME_NODE_FLAGS } from "./lib/bundle";
+import { coldImportTargets } from "./lib/cold-import-targets";
 import { FUNCTIONS_DIST_DIR, PROJECT_ROOT, SYNTH_OUT_DIR } from "./lib/paths";
 import { zipDirectory } from "./lib/zip";
 
@@ -84,26 +84,24 @@ async function measureZips(): Promise<Record<string, number>> {
 }
 
 /**
- * Imports each bundle in a fresh Node process with its synthesized environment, COLD_IMPORT_RUNS times, keeping the
- * median. The runs go round the functions in turn, so that a passing load on the machine is spread over all of them.
+ * Imports the bundle of every function of every synthesized stack in a fresh Node process with its synthesized
+ * environment, COLD_IMPORT_RUNS times, keeping the median. The runs go round the bundles in turn, so that a passing
+ * load on the machine is spread over all of them.
  */
 function measureColdImports(): Record<string, number> {
-  const [stack] = readSynthesizedStacks(SYNTH_OUT_DIR, ["game-voice"]);
-  const model = buildStackModel(stack, { region: "us-east-1", account: "000000000000" });
-  const runs = new Map(
-    model.functions.map((fn) => {
-      const env = functionEnvironment(fn, "us-east-1", {
-        AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:1",
-        AWS_ENDPOINT_URL_S3: "http://127.0.0.1:1",
-        AWS_ENDPOINT_URL_EVENTBRIDGE: "http://127.0.0.1:1",
-      });
-      return [fn, { env: { ...env, PATH: process.env.PATH }, times: [] as number[] }];
-    }),
-  );
+  const runs = [...coldImportTargets(readSynthesizedStacks(SYNTH_OUT_DIR))].map(([bundle, fn]) => {
+    const env = functionEnvironment(fn, "us-east-1", {
+      AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:1",
+      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:1",
+      AWS_ENDPOINT_URL_EVENTBRIDGE: "http://127.0.0.1:1",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:1",
+    });
+    return { bundle, fn, env: { ...env, PATH: process.env.PATH }, times: [] as number[] };
+  });
   for (let run = 0; run < COLD_IMPORT_RUNS; run++) {
-    for (const [fn, { env, times }] of runs) times.push(importMsInFreshProcess(`file://${fn.bundleDir}/index.mjs`, env));
+    for (const { fn, env, times } of runs) times.push(importMsInFreshProcess(`file://${fn.bundleDir}/index.mjs`, env));
   }
-  return Object.fromEntries([...runs].map(([fn, { times }]) => [fn.bundleDir.split(/[\\/]/).pop()!, round(percentile(times, 50))]));
+  return Object.fromEntries(runs.map(({ bundle, times }) => [bundle, round(percentile(times, 50))]));
 }
 
 async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
