@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Testing } from "cdktf";
 import { ChatStack, type ChatConfig } from "../../stacks/chat-stack";
 import { onlyResource, synthStackJson, type TerraformJson } from "../modules/terraform-json";
-import { expectEveryTableBilled } from "../support/table-billing";
+import { describeTableBilling } from "../support/table-billing";
 
 const STACK_ID = "chat";
 
@@ -11,25 +11,9 @@ function synthChat(config: Partial<ChatConfig> = {}): TerraformJson {
   return synthStackJson(stack);
 }
 
-let json: TerraformJson;
-beforeAll(() => {
-  json = synthChat();
-});
+describeTableBilling(STACK_ID, (tableBilling) => synthChat({ tableBilling }), { tables: 3, indexes: 3 });
 
-describe("chat table billing", () => {
-  it("does bill the connections, rooms and messages tables on demand when no billing is given", () => {
-    // act / assess
-    expect(expectEveryTableBilled(json)).toEqual({ tables: 3, indexes: 3 });
-  });
-
-  it("does give every table and index the capacity when tableBilling is PROVISIONED", () => {
-    // prepare / act
-    const provisioned = synthChat({ tableBilling: { billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 } });
-
-    // assess
-    expect(expectEveryTableBilled(provisioned, { read: 5, write: 5 })).toEqual({ tables: 3, indexes: 3 });
-  });
-
+describe("chat table billing refusals", () => {
   it("refuses PROVISIONED billing without a write capacity", () => {
     // act
     const act = () => synthChat({ tableBilling: { billingMode: "PROVISIONED", readCapacity: 5 } });
@@ -50,7 +34,7 @@ describe("chat table billing", () => {
 describe("chat stage settings", () => {
   it("does throttle as the seed, log errors only and trace no data when no route settings are given", () => {
     // act
-    const settings = onlyResource(json, "aws_apigatewayv2_stage").body.default_route_settings;
+    const settings = onlyResource(synthChat(), "aws_apigatewayv2_stage").body.default_route_settings;
 
     // assess
     expect(settings).toMatchObject({ throttling_burst_limit: 500, throttling_rate_limit: 1000, detailed_metrics_enabled: true, logging_level: "ERROR", data_trace_enabled: false });

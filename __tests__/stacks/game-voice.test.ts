@@ -6,7 +6,7 @@ import { pendingDetailSchema, storedDetailSchema, type PendingDetail, type Store
 import { audioObjectKey } from "../../functions/shared/audio-key";
 import { matchesEventPattern } from "../../local/eventbridge/event-pattern";
 import { allStatements, keyPolicyDocuments, SCOPED_SERVICES } from "../support/secure-defaults";
-import { expectEveryTableBilled } from "../support/table-billing";
+import { describeTableBilling } from "../support/table-billing";
 import {
   deref,
   functionStatements,
@@ -410,17 +410,4 @@ describe("game-voice configuration", () => {
   });
 });
 
-describe("game-voice table billing", () => {
-  it("does bill both tables on demand when no billing is given", () => {
-    // act / assess
-    expect(expectEveryTableBilled(json)).toEqual({ tables: 2, indexes: 1 });
-  });
-
-  it("does give both tables and the channel index the capacity when tableBilling is PROVISIONED", () => {
-    // prepare / act
-    const provisioned = synthGameVoice({ tableBilling: { billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 } });
-
-    // assess
-    expect(expectEveryTableBilled(provisioned, { read: 5, write: 5 })).toEqual({ tables: 2, indexes: 1 });
-  });
-});
+describeTableBilling(STACK_ID, (tableBilling) => synthGameVoice({ tableBilling }), { tables: 2, indexes: 1 });
