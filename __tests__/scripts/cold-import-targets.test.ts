@@ -22,9 +22,10 @@ describe("bench cold-import targets", () => {
     const targets = coldImportTargets(stacks);
 
     // assess
-    expect(stacks.map((stack) => stack.id)).toEqual(["chat", "game-voice"]);
+    expect(stacks.map((stack) => stack.id)).toEqual(["chat", "game-voice", "poker-signaling"]);
     expect([...targets.keys()]).toEqual(functionNames());
     expect(targets.get("chat-message")?.name).toBe("chat-message");
     expect(targets.get("validate-audio")?.name).toBe("game-voice-validate-audio");
+    expect(targets.get("signaling")?.name).toBe("poker-signaling-handler");
   });
 });
