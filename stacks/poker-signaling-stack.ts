@@ -3,6 +3,7 @@ import { Fn, TerraformOutput, TerraformStack } from "cdktf";
 import { ApiGatewayAccountSettings } from "../modules/api-gateway-account";
 import { EncryptionKey } from "../modules/encryption-key";
 import { NodeFunction } from "../modules/lambda-function";
+import type { TableBilling } from "../modules/shared/table";
 import { Signaling, type IceServersProps } from "../modules/signaling";
 import { UserPool } from "../modules/user-pool";
 import type { StageRouteSettings } from "../modules/websocket";
@@ -26,6 +27,8 @@ export interface PokerSignalingConfig {
   readonly maxPayloadBytes?: number;
   /** Seconds a connection record lives without a disconnect. @default - 7200, as the seed */
   readonly connectionTtlSeconds?: number;
+  /** Billing of the connections table and its index. @default - on demand */
+  readonly tableBilling?: TableBilling;
   /** STUN, and TURN with time-limited credentials. @default - Google's public STUN server, no TURN */
   readonly iceServers?: IceServersProps;
   /** Own the account-wide API Gateway setting (see modules/api-gateway-account); once per account and region. @default - false */
@@ -69,6 +72,7 @@ export class PokerSignalingStack extends TerraformStack {
       maxPlayersPerGame: config.maxPlayersPerGame,
       maxPayloadBytes: config.maxPayloadBytes,
       connectionTtlSeconds: checkConnectionTtl(config.connectionTtlSeconds ?? 7200),
+      tableBilling: config.tableBilling,
       iceServers: config.iceServers ?? { stunUrls: DEFAULT_STUN_URLS },
       cloudwatchLogsRetentionInDays: retention,
       kmsKeyArn: key.keyArn,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Testing } from "cdktf";
 import { PokerSignalingStack, type PokerSignalingConfig } from "../../stacks/poker-signaling-stack";
 import { onlyResource, resourcesOfType, synthStackJson, type TerraformJson } from "../modules/terraform-json";
+import { describeTableBilling } from "../support/table-billing";
 
 function synthPoker(config: PokerSignalingConfig = {}): TerraformJson {
   return synthStackJson(new PokerSignalingStack(Testing.app(), "poker-signaling", config));
@@ -30,3 +31,5 @@ describe("poker-signaling inventory", () => {
     expect(json.output).toHaveProperty("turn_secret_arn");
   });
 });
+
+describeTableBilling("poker-signaling", (tableBilling) => synthPoker({ tableBilling }), { tables: 1, indexes: 1 });

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { NodeFunction } from "../lambda-function";
+import type { TableBilling } from "../shared/table";
 import { SecureSecret } from "../secret";
 import { WebSocketApi, type StageRouteSettings, type WebSocketAuthorizerProps } from "../websocket";
 
@@ -45,6 +46,8 @@ export interface SignalingProps {
   readonly timeout?: number;
   /** Days to keep the handler's and the API's logs. @default - 7, as the seed */
   readonly cloudwatchLogsRetentionInDays?: number;
+  /** Billing of the connections table and its index. @default - on demand */
+  readonly tableBilling?: TableBilling;
   /** KMS key of the connections table, the logs and the TURN secret. */
   readonly kmsKeyArn: string;
 }
@@ -95,6 +98,7 @@ export class Signaling extends Construct {
       stageDefaultRouteSettings: props.stageDefaultRouteSettings,
       authorizer: props.authorizer,
       connectionsTable: {
+        ...props.tableBilling,
         ttlAttribute: "ttl",
         globalSecondaryIndexes: [{ name: "gameId-index", hashKey: "gameId", projectionType: "INCLUDE", nonKeyAttributes: ["playerId", "connectedAt"] }],
       },
