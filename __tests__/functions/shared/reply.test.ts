@@ -27,6 +27,21 @@ describe("sendToConnection", () => {
     expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
   });
 
+  it("does post through the given post and not the SDK client when the caller gives one", async () => {
+    // prepare
+    const posted: [string, string][] = [];
+    const post = async (connectionId: string, data: string | Uint8Array) => {
+      posted.push([connectionId, String(data)]);
+      return "gone" as const;
+    };
+    // act
+    const delivered = await sendToConnection(address, { action: "pong" }, logger, post);
+    // assess
+    expect(delivered).toBe(false);
+    expect(posted).toEqual([["conn-1", JSON.stringify({ action: "pong" })]]);
+    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+  });
+
   it("does answer false without throwing when the connection is gone", async () => {
     // prepare
     management.on(PostToConnectionCommand).rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
