@@ -1,9 +1,9 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DeleteCommand, DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
-import { postedMessages, setBaseEnvironment, webSocketEvent } from "./support";
+import { startManagementStub, type ManagementStub } from "./management-stub";
+import { DOMAIN_NAME, setBaseEnvironment, webSocketEvent } from "./support";
 
 setBaseEnvironment({
   MESSAGE_TYPE_FIELD: "type",
@@ -14,7 +14,7 @@ setBaseEnvironment({
   ROOMS_TABLE_INDEXES: "listed-index:listed:roomId",
 });
 const dynamo = mockClient(DynamoDBDocumentClient);
-const management = mockClient(ApiGatewayManagementApiClient);
+let management: ManagementStub;
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
 const NOW = new Date("2025-01-02T03:04:05.678Z");
@@ -24,8 +24,11 @@ function disconnectEvent(): WebSocketEvent {
 }
 
 beforeAll(async () => {
+  management = await startManagementStub(DOMAIN_NAME);
   ({ handler } = await import("../../functions/chat-disconnect/index"));
 });
+
+afterAll(() => management.close());
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -40,7 +43,6 @@ beforeEach(() => {
       { connectionId: "carol=", userId: "carol", username: "Carol" },
     ],
   });
-  management.on(PostToConnectionCommand).resolves({});
 });
 
 afterEach(() => {
@@ -56,7 +58,7 @@ describe("chat-disconnect handler", () => {
     expect(dynamo.commandCalls(DeleteCommand)[0].args[0].input).toEqual({ TableName: "connections", Key: { connectionId: "closing=" }, ReturnValues: "ALL_OLD" });
     expect(dynamo.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({ TableName: "rooms", Key: { roomId: "general" }, UpdateExpression: "ADD members :minusOne" });
     const left = { type: "user_left", roomId: "general", userId: "alice", username: "Alice", timestamp: NOW.toISOString() };
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       { connectionId: "bob=", message: left },
       { connectionId: "carol=", message: left },
     ]);
@@ -70,12 +72,12 @@ describe("chat-disconnect handler", () => {
     // assess
     expect(result).toEqual({ statusCode: 200 });
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
-    expect(postedMessages(management)).toHaveLength(0);
+    expect(management.posts).toHaveLength(0);
   });
 
   it("does remove a listener with its membership when it answers 410 to user_left", async () => {
     // prepare
-    management.on(PostToConnectionCommand, { ConnectionId: "carol=" }).rejects(new GoneException({ message: "Gone", $metadata: { httpStatusCode: 410 } }));
+    management.answers.set("carol=", 410);
     dynamo.on(DeleteCommand, { Key: { connectionId: "carol=" } }).resolves({ Attributes: { connectionId: "carol=", roomId: "general" } });
     // act
     await handler(disconnectEvent());
@@ -83,7 +85,7 @@ describe("chat-disconnect handler", () => {
     expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([{ connectionId: "closing=" }, { connectionId: "carol=" }]);
     expect(dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.UpdateExpression === "ADD members :minusOne")).toHaveLength(2);
     // bob hears that the closing user left, and then that carol, found gone, left too
-    const toBob = postedMessages(management).filter((post) => post.connectionId === "bob=").map((post) => (post.message as { type: string }).type);
+    const toBob = management.posts.filter((post) => post.connectionId === "bob=").map((post) => (post.message as { type: string }).type);
     expect(toBob).toEqual(["user_left", "user_left"]);
   });
 });

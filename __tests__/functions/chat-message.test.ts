@@ -1,12 +1,12 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeCursor, sortKey } from "../../functions/shared/chat-history";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
-import { freezeClockForEachTest, postedMessages, SENDER, setBaseEnvironment, webSocketEvent } from "./support";
+import { startManagementStub, type ManagementStub } from "./management-stub";
+import { DOMAIN_NAME, freezeClockForEachTest, SENDER, setBaseEnvironment, webSocketEvent } from "./support";
 
 const MAX_LENGTH = 40;
 setBaseEnvironment({
@@ -21,7 +21,7 @@ setBaseEnvironment({
   MAX_MESSAGE_LENGTH: String(MAX_LENGTH),
 });
 const dynamo = mockClient(DynamoDBDocumentClient);
-const management = mockClient(ApiGatewayManagementApiClient);
+let management: ManagementStub;
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
 const NOW = new Date("2025-01-02T03:04:05.678Z");
@@ -55,7 +55,7 @@ function roomQuery(roomId: string, items: Record<string, unknown>[]): void {
 /** Alice in general with Bob; Carol in developers; Bob has two connections; the archive is empty. */
 function arrangeWorld(record: Record<string, unknown> = sender): void {
   dynamo.reset();
-  management.reset();
+  management?.reset();
   dynamo.on(GetCommand).resolves({ Item: record });
   dynamo.on(UpdateCommand).resolves({ Attributes: { members: 1 } });
   dynamo.on(PutCommand).resolves({});
@@ -64,7 +64,6 @@ function arrangeWorld(record: Record<string, unknown> = sender): void {
   roomQuery("general", [member(SENDER, "alice"), member("bob-1=", "bob")]);
   roomQuery("developers", [member("carol=", "carol")]);
   dynamo.on(QueryCommand, { IndexName: "userId-index", ExpressionAttributeValues: { ":value": "bob" } }).resolves({ Items: [member("bob-1=", "bob"), member("bob-2=", "bob")] });
-  management.on(PostToConnectionCommand).resolves({});
 }
 
 function send(body: unknown, requestId = "req-1"): Promise<WebSocketResult> {
@@ -77,7 +76,7 @@ function stored(): Record<string, unknown>[] {
 
 /** The single error reply that was posted, checked to be to the sender, with nothing stored. */
 function onlyError(): { type: string; code: string; message: string } {
-  const posts = postedMessages(management);
+  const posts = management.byRecipient();
   expect(posts).toHaveLength(1);
   expect(posts[0].connectionId).toBe(SENDER);
   expect(stored()).toHaveLength(0);
@@ -85,8 +84,11 @@ function onlyError(): { type: string; code: string; message: string } {
 }
 
 beforeAll(async () => {
+  management = await startManagementStub(DOMAIN_NAME);
   ({ handler } = await import("../../functions/chat-message/index"));
 });
+
+afterAll(() => management.close());
 
 freezeClockForEachTest(NOW, arrangeWorld);
 
@@ -101,9 +103,9 @@ describe("chat", () => {
     expect(item.messageId).toMatch(UUID);
     expect(item.sortKey).toBe(sortKey(TIMESTAMP, item.messageId as string));
     const expected = { type: "chat", roomId: "general", messageId: item.messageId, userId: "alice", username: "Alice", message: "Hello", timestamp: TIMESTAMP };
-    expect(postedMessages(management)).toEqual([
-      { connectionId: SENDER, message: expected },
+    expect(management.byRecipient()).toEqual([
       { connectionId: "bob-1=", message: expected },
+      { connectionId: SENDER, message: expected },
     ]);
   });
 
@@ -116,7 +118,7 @@ describe("chat", () => {
 
   it("does remove a member with its room membership, and tell the room it left, when it answers 410", async () => {
     // prepare
-    management.on(PostToConnectionCommand, { ConnectionId: "bob-1=" }).rejects(new GoneException({ message: "Gone", $metadata: { httpStatusCode: 410 } }));
+    management.answers.set("bob-1=", 410);
     dynamo.on(DeleteCommand, { Key: { connectionId: "bob-1=" } }).resolves({ Attributes: { connectionId: "bob-1=", roomId: "general", userId: "bob" } });
     // act
     await send({ type: "chat", message: "Hello" });
@@ -125,7 +127,7 @@ describe("chat", () => {
     const decrements = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => input.TableName === "rooms");
     expect(decrements).toEqual([expect.objectContaining({ Key: { roomId: "general" }, UpdateExpression: "ADD members :minusOne" })]);
     // no $disconnect will tell the room, so the post that found it gone does
-    const userLeft = postedMessages(management).filter((post) => (post.message as { type?: string }).type === "user_left");
+    const userLeft = management.byRecipient().filter((post) => (post.message as { type?: string }).type === "user_left");
     expect(userLeft).toEqual([{ connectionId: SENDER, message: expect.objectContaining({ type: "user_left", roomId: "general", userId: "bob" }) }]);
   });
 
@@ -152,7 +154,7 @@ describe("join_room", () => {
     // assess
     expect(dynamo.commandCalls(QueryCommand, { TableName: "messages" })[0].args[0].input).toMatchObject({ Limit: 50, ScanIndexForward: false, ExpressionAttributeValues: { ":c": "room:developers" } });
     const chat = (message: typeof older) => ({ type: "chat", ...message });
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       { connectionId: "bob-1=", message: { type: "user_left", roomId: "general", userId: "alice", username: "Alice", timestamp: TIMESTAMP } },
       { connectionId: "carol=", message: { type: "user_joined", roomId: "developers", userId: "alice", username: "Alice", timestamp: TIMESTAMP } },
       {
@@ -181,7 +183,7 @@ describe("join_room", () => {
     // act
     await send({ type: "join_room", roomId: "general" });
     // assess
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       {
         connectionId: SENDER,
         message: {
@@ -214,7 +216,7 @@ describe("leave_room", () => {
     // act
     await send({ type: "leave_room" });
     // assess
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       { connectionId: "bob-1=", message: { type: "user_left", roomId: "general", userId: "alice", username: "Alice", timestamp: TIMESTAMP } },
       { connectionId: SENDER, message: { type: "room_left", roomId: "general" } },
     ]);
@@ -238,7 +240,7 @@ describe("private_message", () => {
     const [item] = stored();
     expect(item).toMatchObject({ conversationKey: "dm:alice:bob", userId: "alice", targetUserId: "bob", message: "psst" });
     const delivered = { type: "private_message", messageId: item.messageId, fromUserId: "alice", fromUsername: "Alice", targetUserId: "bob", message: "psst", timestamp: TIMESTAMP };
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       { connectionId: "bob-1=", message: delivered },
       { connectionId: "bob-2=", message: delivered },
       { connectionId: SENDER, message: { type: "private_message_sent", messageId: item.messageId, targetUserId: "bob", delivered: 2, timestamp: TIMESTAMP } },
@@ -250,7 +252,7 @@ describe("private_message", () => {
     await send({ type: "private_message", targetUserId: "dave", message: "later" });
     // assess
     expect(stored()).toEqual([expect.objectContaining({ conversationKey: "dm:alice:dave" })]);
-    expect(postedMessages(management)).toEqual([{ connectionId: SENDER, message: expect.objectContaining({ type: "private_message_sent", delivered: 0 }) }]);
+    expect(management.byRecipient()).toEqual([{ connectionId: SENDER, message: expect.objectContaining({ type: "private_message_sent", delivered: 0 }) }]);
   });
 });
 
@@ -261,7 +263,7 @@ describe("room_list", () => {
     // act
     await send({ type: "room_list" });
     // assess
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       {
         connectionId: SENDER,
         message: {
@@ -282,7 +284,7 @@ describe("typing_indicator", () => {
     // act
     await send({ type: "typing_indicator", isTyping: true });
     // assess
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       { connectionId: "bob-1=", message: { type: "typing_indicator", roomId: "general", userId: "alice", username: "Alice", isTyping: true } },
     ]);
     expect(stored()).toHaveLength(0);
@@ -307,7 +309,7 @@ describe("history", () => {
     // act
     await send({ type: "history", limit: 2 });
     // assess
-    const [reply] = postedMessages(management);
+    const [reply] = management.byRecipient();
     expect(reply.message).toMatchObject({ type: "history", roomId: "general", nextBefore: encodeCursor("room:general", item(2).sortKey) });
     expect((reply.message as { messages: { messageId: string }[] }).messages.map((message) => message.messageId)).toEqual(["m2", "m3"]);
   });
@@ -319,7 +321,7 @@ describe("history", () => {
     await send({ type: "history", roomId: "general", before: cursor });
     // assess
     expect(dynamo.commandCalls(QueryCommand, { TableName: "messages" })[0].args[0].input).toMatchObject({ Limit: 50, ExpressionAttributeValues: { ":c": "room:general", ":before": item(2).sortKey } });
-    expect(postedMessages(management)[0].message).toEqual({ type: "history", roomId: "general", messages: [], nextBefore: null });
+    expect(management.byRecipient()[0].message).toEqual({ type: "history", roomId: "general", messages: [], nextBefore: null });
   });
 
   it("does page only the caller's own conversation with withUserId", async () => {
@@ -327,7 +329,7 @@ describe("history", () => {
     await send({ type: "history", withUserId: "bob" });
     // assess
     expect(dynamo.commandCalls(QueryCommand, { TableName: "messages" })[0].args[0].input.ExpressionAttributeValues).toEqual({ ":c": "dm:alice:bob" });
-    expect(postedMessages(management)[0].message).toEqual({ type: "history", withUserId: "bob", messages: [], nextBefore: null });
+    expect(management.byRecipient()[0].message).toEqual({ type: "history", withUserId: "bob", messages: [], nextBefore: null });
   });
 
   it.each([
@@ -389,7 +391,7 @@ describe("errors", () => {
     // act
     for (let index = 0; index < 11; index += 1) await send({ type: "typing_indicator", isTyping: true });
     // assess
-    const codes = postedMessages(management).map((post) => (post.message as { code?: string }).code).filter(Boolean);
+    const codes = management.byRecipient().map((post) => (post.message as { code?: string }).code).filter(Boolean);
     expect(codes).toEqual(["RATE_LIMITED"]);
   });
 
@@ -408,7 +410,7 @@ describe("errors", () => {
     // act
     const result = await send({ type: "chat", message: "hi" }, "req-42");
     // assess
-    const posts = postedMessages(management);
+    const posts = management.byRecipient();
     expect(posts).toEqual([{ connectionId: SENDER, message: { type: "error", code: "INTERNAL_ERROR", message: expect.stringContaining("req-42") } }]);
     expect(result.statusCode).toBe(500);
   });
@@ -450,7 +452,7 @@ describe("any message a client can send", () => {
         // act
         const result = await handler(webSocketEvent({ body: text, routeKey: "$default" }));
         // assess
-        const posts = postedMessages(management);
+        const posts = management.byRecipient();
         const errors = posts.filter((post) => (post.message as { type?: string }).type === "error");
         if (errors.length > 0) {
           expect(posts).toHaveLength(1);

@@ -21,6 +21,11 @@ export interface ManagementStub {
   readonly answers: Map<string, number>;
   /** Called as each post arrives. */
   onPost?: (post: StubbedPost) => void;
+  /**
+   * Each post's recipient and message, recipients in id order and each one's posts in arrival order: posts to
+   * different connections are in flight at once and arrive in any order, posts to one connection do not.
+   */
+  byRecipient(): Posted[];
   reset(): void;
   close(): void;
 }
@@ -33,6 +38,10 @@ export async function startManagementStub(host: string): Promise<ManagementStub>
   const stub: ManagementStub = {
     posts: [],
     answers: new Map(),
+    byRecipient() {
+      const posts = stub.posts.map(({ connectionId, message }) => ({ connectionId, message }));
+      return posts.sort((a, b) => (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0));
+    },
     reset() {
       stub.posts.length = 0;
       stub.answers.clear();

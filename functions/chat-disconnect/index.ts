@@ -1,10 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ChatMembership } from "../shared/chat-membership";
+import { connectionPoster } from "../shared/connection-poster";
 import { RoomDirectory } from "../shared/chat-rooms";
 import { postToConnections } from "../shared/chat-departures";
 import { messageTypeField } from "../shared/envelope";
-import { managementClient, sdkPost } from "../shared/management-api";
 import { observability, startInvocation } from "../shared/observability";
 import { readTableBinding } from "../shared/table-binding";
 import { managementEndpoint, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
@@ -23,7 +23,7 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   if (typeof roomId === "string") {
     const others = (await membership.members(roomId)).map((member) => member.connectionId).filter((id) => id !== connectionId);
     const delivered = await postToConnections(
-      { post: sdkPost(managementClient(managementEndpoint(domainName, stage))), membership, typeField, logger },
+      { post: connectionPoster(managementEndpoint(domainName, stage)).asPost, membership, typeField, logger },
       others,
       { [typeField]: "user_left", roomId, userId: old!.userId, username: old!.username, timestamp: new Date().toISOString() },
     );

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { chatLimits } from "../shared/chat-config";
+import { connectionPoster } from "../shared/connection-poster";
 import { postToConnections } from "../shared/chat-departures";
 import type { ChatConnection } from "../shared/chat-connection";
 import { NotInRoomError, RateLimitedError } from "../shared/chat-errors";
@@ -11,7 +12,6 @@ import { parseChatRequest, type ChatRequest } from "../shared/chat-messages";
 import { RoomDirectory } from "../shared/chat-rooms";
 import { messageTypeField } from "../shared/envelope";
 import { ClientError, InternalError, NotConnectedError } from "../shared/errors";
-import { managementClient, sdkPost } from "../shared/management-api";
 import { observability, startInvocation } from "../shared/observability";
 import { takeConnectionToken } from "../shared/rate-limit";
 import { replyWithError } from "../shared/reply";
@@ -41,7 +41,7 @@ interface Turn {
 /** Posts to some connections; each one that answers 410 is removed with its room membership, and its room told. */
 async function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
   return postToConnections(
-    { post: sdkPost(managementClient(turn.endpoint)), membership, typeField, logger },
+    { post: connectionPoster(turn.endpoint).asPost, membership, typeField, logger },
     recipients,
     { [typeField]: payload.type, ...withoutType(payload) },
   );
@@ -149,19 +149,20 @@ async function answer(turn: Turn, request: ChatRequest): Promise<void> {
 export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> => {
   const { connectionId, domainName, stage, requestId } = event.requestContext;
   startInvocation(logger, { connectionId, requestId });
+  const endpoint = managementEndpoint(domainName, stage);
   try {
     const { outcome, item } = await takeConnectionToken(documents, connectionsBinding.tableName, connectionId, { ratePerSecond: limits.ratePerSecond, burst: limits.rateBurst });
     if (outcome === "not-connected" || !item) throw new NotConnectedError(`Connection ${connectionId} is not registered; reconnect`);
     if (outcome === "limited") throw new RateLimitedError(`More than ${limits.ratePerSecond} messages a second (burst ${limits.rateBurst}); slow down`);
     const request = parseChatRequest(event.body, typeField, limits.maxMessageLength);
     const connection = item as unknown as ChatConnection;
-    await answer({ connection, connectionId, endpoint: managementEndpoint(domainName, stage), now: new Date().toISOString() }, request);
+    await answer({ connection, connectionId, endpoint, now: new Date().toISOString() }, request);
     logger.info("Answered", { type: request.type });
     return { statusCode: 200 };
   } catch (error) {
     const clientError = error instanceof ClientError ? error : new InternalError(`Message could not be handled (request ${requestId})`);
     if (!(error instanceof ClientError)) logger.error("Unexpected failure", { error: error as Error });
-    await replyWithError({ domainName, stage, connectionId }, clientError, typeField, logger);
+    await replyWithError({ domainName, stage, connectionId }, clientError, typeField, logger, connectionPoster(endpoint).asPost);
     return { statusCode: clientError.status };
   }
 };
