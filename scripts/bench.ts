@@ -4,6 +4,7 @@
  * runtime's own overhead shows as a ratio on any machine.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -45,7 +46,15 @@ const VOICE_FANOUT_CHUNK_BYTES = 1600;
 const VOICE_FANOUT_CHUNKS = Number(process.env.BENCH_VOICE_FANOUT_CHUNKS ?? 200);
 // Enough chunks at the cadence for the functions' request paths to be compiled and their environments started.
 const VOICE_FANOUT_WARMUP_CHUNKS = 60;
-const VOICE_FANOUT_BUDGET = { p50Ms: 60, p99Ms: 150 };
+// The chat room at the rate the budget names: 16 messages a second, from 4 senders at 4 a second each, under the
+// per-connection rate limit of 5 a second.
+const CHAT_FANOUT_MEMBERS = 100;
+const CHAT_FANOUT_SENDERS = 4;
+const CHAT_FANOUT_INTERVAL_MS = 1000 / 16;
+const CHAT_FANOUT_MESSAGES = Number(process.env.BENCH_CHAT_FANOUT_MESSAGES ?? 200);
+const CHAT_FANOUT_WARMUP_MESSAGES = 60;
+// Voice and chat fan-out at a player's cadence share one budget.
+const CADENCE_FANOUT_BUDGET = { p50Ms: 60, p99Ms: 150 };
 const COLD_IMPORT_RUNS = 5;
 const IDLE_CONNECTIONS = 1000;
 const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -104,9 +113,12 @@ function measureColdImports(): Record<string, number> {
   return Object.fromEntries(runs.map(({ bundle, times }) => [bundle, round(percentile(times, 50))]));
 }
 
-async function startRuntimeProcess(): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
+async function startRuntimeProcess(stackId: string): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, "--stacks", "game-voice"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, ...(process.env.BENCH_RUNTIME_FLAGS?.split(" ").filter(Boolean) ?? []), RUNTIME_ENTRY, "--stacks", stackId], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`Runtime exited with ${code} before it was ready`)));
@@ -133,10 +145,11 @@ function residentMb(pid: number): number {
   return round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
 }
 
-async function token(endpoints: Endpoints, username: string): Promise<string> {
+/** An id token of `username` from one user pool of one stack. */
+async function token(endpoints: Endpoints, stackId: string, pool: string, username: string): Promise<string> {
   const response = await fetch(`${endpoints.services.auth}/token`, {
     method: "POST",
-    body: JSON.stringify({ userPoolId: endpoints.stacks["game-voice"].userPools.players.id, username }),
+    body: JSON.stringify({ userPoolId: endpoints.stacks[stackId].userPools[pool].id, username }),
   });
   return ((await response.json()) as { idToken: string }).idToken;
 }
@@ -150,17 +163,26 @@ function openSocket(url: string, headers: Record<string, string> = {}): Promise<
   });
 }
 
-async function openPlayers(endpoints: Endpoints, count: number, channel: string, concurrency = 25): Promise<WebSocket[]> {
-  const stack = endpoints.stacks["game-voice"];
-  const idToken = await token(endpoints, `bench-${channel}`);
+/** `count` sockets to one URL with the same headers, opened `concurrency` at a time. */
+async function openSockets(url: string, headers: Record<string, string>, count: number, concurrency = 25): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   for (let index = 0; index < count; index += concurrency) {
-    const batch = Array.from({ length: Math.min(concurrency, count - index) }, () =>
-      openSocket(`${stack.websocket!.url}?channel=${channel}`, { "x-api-key": stack.websocket!.apiKey!, Authorization: `Bearer ${idToken}` }),
-    );
+    const batch = Array.from({ length: Math.min(concurrency, count - index) }, () => openSocket(url, headers));
     sockets.push(...(await Promise.all(batch)));
   }
   return sockets;
+}
+
+async function openPlayers(endpoints: Endpoints, count: number, channel: string, concurrency = 25): Promise<WebSocket[]> {
+  const stack = endpoints.stacks["game-voice"];
+  const idToken = await token(endpoints, "game-voice", "players", `bench-${channel}`);
+  return openSockets(`${stack.websocket!.url}?channel=${channel}`, { "x-api-key": stack.websocket!.apiKey!, Authorization: `Bearer ${idToken}` }, count, concurrency);
+}
+
+/** Chat connections that start in `roomId`, all of one user. */
+async function openChatMembers(endpoints: Endpoints, count: number, roomId: string): Promise<WebSocket[]> {
+  const idToken = await token(endpoints, "chat", "users", `bench-${roomId}`);
+  return openSockets(`${endpoints.stacks.chat.websocket!.url}?roomId=${roomId}`, { Authorization: `Bearer ${idToken}` }, count);
 }
 
 /** Latency from `send` to each listener's receipt of its round, for every round after the untimed warm-up rounds. */
@@ -221,6 +243,9 @@ function numberedChunk(index: number): Buffer {
   return audio;
 }
 
+/** Which numbered message a listener got, or undefined for any other message. */
+type MessageIndexOf = (data: WebSocket.RawData) => number | undefined;
+
 /** The chunk index a listener got, from the `audio` broadcast's base64 data, or undefined for any other message. */
 function chunkIndexOf(data: WebSocket.RawData): number | undefined {
   try {
@@ -236,7 +261,7 @@ function chunkIndexOf(data: WebSocket.RawData): number | undefined {
  * Sends chunk after chunk every `intervalMs` without waiting for deliveries, as a talking player does, and times each
  * listener's receipt of each timed chunk. Warm-up chunks go first at the same cadence and are not counted.
  */
-async function cadenceRounds(listeners: WebSocket[], send: (index: number) => void, chunks: number, warmupChunks: number, intervalMs: number): Promise<CadenceResult> {
+async function cadenceRounds(listeners: WebSocket[], send: (index: number) => void, chunks: number, warmupChunks: number, intervalMs: number, indexOf: MessageIndexOf): Promise<CadenceResult> {
   const total = warmupChunks + chunks;
   const sentAt: number[] = [];
   const samples: number[] = [];
@@ -247,7 +272,7 @@ async function cadenceRounds(listeners: WebSocket[], send: (index: number) => vo
   const handlers = listeners.map((socket) => {
     const seen = new Set<number>();
     const onMessage = (data: WebSocket.RawData) => {
-      const index = chunkIndexOf(data);
+      const index = indexOf(data);
       if (index === undefined || index >= total || seen.has(index) || sentAt[index] === undefined) return;
       seen.add(index);
       if (index < warmupChunks) {
@@ -281,20 +306,57 @@ async function cadenceRounds(listeners: WebSocket[], send: (index: number) => vo
   return { samples, delivered, expected: chunks * listeners.length };
 }
 
-/** The same chunks at the same cadence from a plain `ws` server in this process. */
-async function plainCadenceBaseline(listenerCount: number, chunks: number, warmupChunks: number, intervalMs: number): Promise<CadenceResult> {
+/**
+ * One sender's or several senders' numbered messages at a cadence, each broadcast to every listener: what the bench
+ * sends through the runtime, and what a plain `ws` server sends in its place.
+ */
+interface CadenceScenario {
+  /** How the scenario is named in the output. */
+  name: string;
+  listeners: number;
+  messages: number;
+  warmupMessages: number;
+  intervalMs: number;
+  /** The broadcast the listeners get for message `index`, as the function posts it. */
+  broadcastOf: (index: number) => string;
+  indexOf: MessageIndexOf;
+}
+
+/** The same messages at the same cadence from a plain `ws` server in this process. */
+async function plainCadenceBaseline(scenario: CadenceScenario): Promise<CadenceResult> {
   const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));
   const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const listeners = await Promise.all(Array.from({ length: listenerCount }, () => openSocket(url)));
+  const listeners = await Promise.all(Array.from({ length: scenario.listeners }, () => openSocket(url)));
   const send = (index: number) => {
-    const payload = JSON.stringify({ action: "audio", data: { audio: numberedChunk(index).toString("base64"), author: "bench", timestamp: new Date().toISOString(), status: "VALIDATED" } });
+    const payload = scenario.broadcastOf(index);
     for (const client of server.clients) client.send(payload);
   };
-  const result = await cadenceRounds(listeners, send, chunks, warmupChunks, intervalMs);
+  const result = await cadenceRounds(listeners, send, scenario.messages, scenario.warmupMessages, scenario.intervalMs, scenario.indexOf);
   for (const socket of listeners) socket.close();
   server.close();
   return result;
+}
+
+interface CadenceMeasure {
+  runtime: CadenceResult;
+  plain: CadenceResult;
+  /** What one message costs the runtime and its functions, whatever else the machine runs meanwhile. */
+  cpuMsPerMessage: number;
+}
+
+/**
+ * A scenario through the runtime, with the plain `ws` broadcast of the same first: the runtime's sockets are opened
+ * afterwards and closed at the end, so that their `$disconnect` work overlaps neither measure.
+ */
+async function measureCadence(scenario: CadenceScenario, runtimePid: number, open: () => Promise<{ send: (index: number) => void; sockets: WebSocket[]; listeners: WebSocket[] }>): Promise<CadenceMeasure> {
+  const plain = await plainCadenceBaseline(scenario);
+  const { send, sockets, listeners } = await open();
+  const cpuBefore = cpuMs(runtimePid);
+  const runtime = await cadenceRounds(listeners, send, scenario.messages, scenario.warmupMessages, scenario.intervalMs, scenario.indexOf);
+  const cpuMsPerMessage = round((cpuMs(runtimePid) - cpuBefore) / (scenario.messages + scenario.warmupMessages));
+  for (const socket of sockets) socket.close();
+  return { runtime, plain, cpuMsPerMessage };
 }
 
 async function connectionIds(endpoints: Endpoints, channel: string): Promise<string[]> {
@@ -310,31 +372,73 @@ async function connectionIds(endpoints: Endpoints, channel: string): Promise<str
   return ids;
 }
 
+const voiceFanoutScenario: CadenceScenario = {
+  name: `voice fan-out every ${VOICE_FANOUT_INTERVAL_MS} ms 1 -> ${VOICE_FANOUT_LISTENERS}`,
+  listeners: VOICE_FANOUT_LISTENERS,
+  messages: VOICE_FANOUT_CHUNKS,
+  warmupMessages: VOICE_FANOUT_WARMUP_CHUNKS,
+  intervalMs: VOICE_FANOUT_INTERVAL_MS,
+  broadcastOf: (index) => JSON.stringify({ action: "audio", data: { audio: numberedChunk(index).toString("base64"), author: "bench", timestamp: new Date().toISOString(), status: "VALIDATED" } }),
+  indexOf: chunkIndexOf,
+};
+
 /** The voice pipeline's fan-out at a talker's cadence, through the functions' own posts, and a plain `ws` broadcast of the same. */
-async function measureVoiceFanout(endpoints: Endpoints, runtimePid: number): Promise<{ voiceFanout: CadenceResult; voiceFanoutPlain: CadenceResult; cpuMsPerChunk: number }> {
+async function measureVoiceFanout(endpoints: Endpoints, runtimePid: number): Promise<CadenceMeasure> {
   console.log(`Voice fan-out: 1 sender every ${VOICE_FANOUT_INTERVAL_MS} ms, ${VOICE_FANOUT_CHUNK_BYTES}-byte chunks, to ${VOICE_FANOUT_LISTENERS} listeners through the pipeline, ${VOICE_FANOUT_CHUNKS} chunks ...`);
-  const [talker, ...voiceListeners] = await openPlayers(endpoints, VOICE_FANOUT_LISTENERS + 1, "bench-voice-fanout");
-  const talk = (index: number) => talker.send(JSON.stringify({ action: "sendaudio", data: numberedChunk(index).toString("base64") }));
-  const cpuBefore = cpuMs(runtimePid);
-  const voiceFanout = await cadenceRounds(voiceListeners, talk, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
-  // What one chunk costs the runtime and its functions, whatever else the machine runs meanwhile.
-  const cpuMsPerChunk = round((cpuMs(runtimePid) - cpuBefore) / (VOICE_FANOUT_CHUNKS + VOICE_FANOUT_WARMUP_CHUNKS));
-  talker.close();
-  for (const socket of voiceListeners) socket.close();
-  const voiceFanoutPlain = await plainCadenceBaseline(VOICE_FANOUT_LISTENERS, VOICE_FANOUT_CHUNKS, VOICE_FANOUT_WARMUP_CHUNKS, VOICE_FANOUT_INTERVAL_MS);
-  return { voiceFanout, voiceFanoutPlain, cpuMsPerChunk };
+  return measureCadence(voiceFanoutScenario, runtimePid, async () => {
+    const sockets = await openPlayers(endpoints, VOICE_FANOUT_LISTENERS + 1, "bench-voice-fanout");
+    const [talker, ...listeners] = sockets;
+    const send = (index: number) => talker.send(JSON.stringify({ action: "sendaudio", data: numberedChunk(index).toString("base64") }));
+    return { send, sockets, listeners };
+  });
 }
 
-const describeCadence = (result: CadenceResult) =>
-  `${round(percentile(result.samples, 50))} / ${round(percentile(result.samples, 99))} ms (${result.delivered} / ${result.expected} delivered)`;
+const CHAT_FANOUT_ROOM = "bench-chat-fanout";
+const chatText = (index: number) => `chat fan-out ${index}`;
 
-/** `BENCH_ONLY=voice-fanout npm run bench`: that scenario alone, against the functions and synth output already built. */
-async function voiceFanoutOnly(): Promise<void> {
-  const { child, endpoints } = await startRuntimeProcess();
+/** The message index of a chat broadcast of the bench, or undefined for any other message. */
+function chatIndexOf(data: WebSocket.RawData): number | undefined {
   try {
-    await sleep(2000);
-    const { voiceFanout, voiceFanoutPlain, cpuMsPerChunk } = await measureVoiceFanout(endpoints, child.pid!);
-    console.log(`voice fan-out p50 / p99: ${describeCadence(voiceFanout)}, runtime CPU ${cpuMsPerChunk} ms a chunk; plain ws: ${describeCadence(voiceFanoutPlain)}`);
+    const message = JSON.parse(String(data)) as { type?: string; message?: string };
+    const match = message.type === "chat" && typeof message.message === "string" ? /^chat fan-out (\d+)$/.exec(message.message) : null;
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const chatFanoutScenario: CadenceScenario = {
+  name: `chat room fan-out ${round(1000 / CHAT_FANOUT_INTERVAL_MS)} msg/s ${CHAT_FANOUT_SENDERS} -> ${CHAT_FANOUT_MEMBERS}`,
+  listeners: CHAT_FANOUT_MEMBERS,
+  messages: CHAT_FANOUT_MESSAGES,
+  warmupMessages: CHAT_FANOUT_WARMUP_MESSAGES,
+  intervalMs: CHAT_FANOUT_INTERVAL_MS,
+  broadcastOf: (index) =>
+    JSON.stringify({ type: "chat", roomId: CHAT_FANOUT_ROOM, messageId: randomUUID(), userId: "bench", username: "bench", message: chatText(index), timestamp: new Date().toISOString() }),
+  indexOf: chatIndexOf,
+};
+
+/** A chat room's fan-out through chat-message's own posts, senders included, and a plain `ws` broadcast of the same. */
+async function measureChatFanout(endpoints: Endpoints, runtimePid: number): Promise<CadenceMeasure> {
+  console.log(`Chat fan-out: ${CHAT_FANOUT_SENDERS} senders taking turns, ${round(1000 / CHAT_FANOUT_INTERVAL_MS)} messages a second, to a room of ${CHAT_FANOUT_MEMBERS} members, ${CHAT_FANOUT_MESSAGES} messages ...`);
+  return measureCadence(chatFanoutScenario, runtimePid, async () => {
+    const members = await openChatMembers(endpoints, CHAT_FANOUT_MEMBERS, CHAT_FANOUT_ROOM);
+    const send = (index: number) => members[index % CHAT_FANOUT_SENDERS].send(JSON.stringify({ type: "chat", message: chatText(index) }));
+    return { send, sockets: members, listeners: members };
+  });
+}
+
+const CADENCE_SCENARIOS: Record<string, { stackId: string; measure: (endpoints: Endpoints, runtimePid: number) => Promise<CadenceMeasure> }> = {
+  "voice-fanout": { stackId: "game-voice", measure: measureVoiceFanout },
+  "chat-fanout": { stackId: "chat", measure: measureChatFanout },
+};
+
+/** Starts a runtime of one stack, waits for its background warm-up, runs `work` against it and stops it. */
+async function withRuntime<T>(stackId: string, work: (endpoints: Endpoints, runtimePid: number, readySeconds: number) => Promise<T>): Promise<T> {
+  const { child, readySeconds, endpoints } = await startRuntimeProcess(stackId);
+  try {
+    await sleep(2000); // let the background warm-up finish before timing warm paths
+    return await work(endpoints, child.pid!, readySeconds);
   } finally {
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
@@ -342,8 +446,53 @@ async function voiceFanoutOnly(): Promise<void> {
   }
 }
 
+const describeCadence = (result: CadenceResult) =>
+  `${round(percentile(result.samples, 50))} / ${round(percentile(result.samples, 99))} ms (${result.delivered} / ${result.expected} delivered)`;
+const describeMeasure = (measure: CadenceMeasure) => `${describeCadence(measure.runtime)}, runtime CPU ${measure.cpuMsPerMessage} ms a message; plain ws: ${describeCadence(measure.plain)}`;
+
+/** `BENCH_ONLY=voice-fanout` or `chat-fanout npm run bench`: that scenario alone, against the functions and synth output already built. */
+async function cadenceScenarioOnly(name: string): Promise<void> {
+  const scenario = CADENCE_SCENARIOS[name];
+  const measure = await withRuntime(scenario.stackId, (endpoints, runtimePid) => scenario.measure(endpoints, runtimePid));
+  console.log(`${name} p50 / p99: ${describeMeasure(measure)}`);
+}
+
+/** A cadence measure as results JSON: p50, p99 and deliveries, the plain baseline's beside. */
+function cadenceResults(scenario: CadenceScenario, measure: CadenceMeasure) {
+  return {
+    listeners: scenario.listeners,
+    intervalMs: round(scenario.intervalMs, 2),
+    messages: scenario.messages,
+    warmupMessages: scenario.warmupMessages,
+    p50Ms: round(percentile(measure.runtime.samples, 50)),
+    p99Ms: round(percentile(measure.runtime.samples, 99)),
+    delivered: measure.runtime.delivered,
+    expected: measure.runtime.expected,
+    plainP50Ms: round(percentile(measure.plain.samples, 50)),
+    plainP99Ms: round(percentile(measure.plain.samples, 99)),
+    plainDelivered: measure.plain.delivered,
+    runtimeCpuMsPerMessage: measure.cpuMsPerMessage,
+  };
+}
+
+/** The table rows of a cadence measure against the shared budget. */
+function cadenceRows(scenario: CadenceScenario, results: ReturnType<typeof cadenceResults>): [string, string, string][] {
+  return [
+    [
+      `${scenario.name} p50 / p99 (delivered)`,
+      `${results.p50Ms} / ${results.p99Ms} ms (${results.delivered} / ${results.expected}), CPU ${results.runtimeCpuMsPerMessage} ms a message`,
+      `< ${CADENCE_FANOUT_BUDGET.p50Ms} / ${CADENCE_FANOUT_BUDGET.p99Ms} ms, all`,
+    ],
+    [`  plain ws broadcast p50 / p99 (delivered)`, `${results.plainP50Ms} / ${results.plainP99Ms} ms (${results.plainDelivered} / ${results.expected})`, ""],
+  ];
+}
+
 async function main(): Promise<void> {
-  if (process.env.BENCH_ONLY === "voice-fanout") return voiceFanoutOnly();
+  const only = process.env.BENCH_ONLY;
+  if (only !== undefined) {
+    if (!(only in CADENCE_SCENARIOS)) throw new Error(`BENCH_ONLY=${only} is not one of ${Object.keys(CADENCE_SCENARIOS).join(", ")}`);
+    return cadenceScenarioOnly(only);
+  }
   console.log("Measuring synth, zips and cold imports ...");
   const synthSeconds = round(measureSynth(), 2);
   const providerRootImportSeconds = round(measureProviderRootImport(), 2);
@@ -351,9 +500,7 @@ async function main(): Promise<void> {
   const coldImportMs = measureColdImports();
 
   console.log("Starting the runtime ...");
-  const { child, readySeconds, endpoints } = await startRuntimeProcess();
-  try {
-    await sleep(2000); // let the background warm-up finish before timing warm paths
+  const voice = await withRuntime("game-voice", async (endpoints, runtimePid, readySeconds) => {
     const stack = endpoints.stacks["game-voice"];
 
     console.log(`Fan-out: 1 broadcaster to ${FANOUT_LISTENERS} listeners, ${FANOUT_ROUNDS} rounds ...`);
@@ -411,88 +558,71 @@ async function main(): Promise<void> {
     for (const socket of pipelineListeners) socket.close();
     await sleep(500);
 
-    const { voiceFanout, voiceFanoutPlain, cpuMsPerChunk } = await measureVoiceFanout(endpoints, child.pid!);
+    const voiceFanout = await measureVoiceFanout(endpoints, runtimePid);
     await sleep(500);
 
     console.log(`Memory: ${IDLE_CONNECTIONS} open connections ...`);
-    const rssBefore = residentMb(child.pid!);
+    const rssBefore = residentMb(runtimePid);
     const idle = await openPlayers(endpoints, IDLE_CONNECTIONS, "bench-idle", 50);
-    const rssPeak = residentMb(child.pid!);
+    const rssPeak = residentMb(runtimePid);
     // Environments started for the burst of handshakes are reclaimed after 10 s idle (checked every 5 s), as
     // Lambda reclaims idle ones.
     await sleep(16_000);
-    const rssAt1000 = residentMb(child.pid!);
+    const rssAt1000 = residentMb(runtimePid);
     for (const socket of idle) socket.terminate();
+    return { readySeconds, fanout, fanoutPlain, fanoutSdk, pipeline, pipelinePlain, voiceFanout, memory: { connections: IDLE_CONNECTIONS, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, rssMb: rssAt1000 } };
+  });
+  console.log("Starting a runtime of the chat stack ...");
+  const chatFanout = await withRuntime("chat", measureChatFanout);
 
-    const results = {
-      machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
-      synthSeconds,
-      providerRootImportSeconds,
-      zipKb,
-      coldImportMs,
-      coldImportRuns: COLD_IMPORT_RUNS,
-      readySeconds: round(readySeconds, 2),
-      fanout: {
-        listeners: FANOUT_LISTENERS,
-        rounds: FANOUT_ROUNDS,
-        warmupRounds: FANOUT_WARMUP_ROUNDS,
-        p50Ms: round(percentile(fanout, 50)),
-        p99Ms: round(percentile(fanout, 99)),
-        plainP50Ms: round(percentile(fanoutPlain, 50)),
-        plainP99Ms: round(percentile(fanoutPlain, 99)),
-        sdkP50Ms: round(percentile(fanoutSdk, 50)),
-        sdkP99Ms: round(percentile(fanoutSdk, 99)),
-      },
-      pipeline: { listeners: PIPELINE_LISTENERS, chunks: PIPELINE_CHUNKS, warmupChunks: PIPELINE_WARMUP_CHUNKS, p50Ms: round(percentile(pipeline, 50)), p99Ms: round(percentile(pipeline, 99)), plainP50Ms: round(percentile(pipelinePlain, 50)), plainP99Ms: round(percentile(pipelinePlain, 99)) },
-      voiceFanout: {
-        listeners: VOICE_FANOUT_LISTENERS,
-        intervalMs: VOICE_FANOUT_INTERVAL_MS,
-        chunkBytes: VOICE_FANOUT_CHUNK_BYTES,
-        chunks: VOICE_FANOUT_CHUNKS,
-        warmupChunks: VOICE_FANOUT_WARMUP_CHUNKS,
-        p50Ms: round(percentile(voiceFanout.samples, 50)),
-        p99Ms: round(percentile(voiceFanout.samples, 99)),
-        delivered: voiceFanout.delivered,
-        expected: voiceFanout.expected,
-        plainP50Ms: round(percentile(voiceFanoutPlain.samples, 50)),
-        plainP99Ms: round(percentile(voiceFanoutPlain.samples, 99)),
-        plainDelivered: voiceFanoutPlain.delivered,
-        runtimeCpuMsPerChunk: cpuMsPerChunk,
-      },
-      memory: { connections: IDLE_CONNECTIONS, rssBeforeMb: rssBefore, rssPeakMb: rssPeak, rssMb: rssAt1000 },
-      budgets: { ...BUDGETS, voiceFanoutP50Ms: VOICE_FANOUT_BUDGET.p50Ms, voiceFanoutP99Ms: VOICE_FANOUT_BUDGET.p99Ms },
-    };
-    const rows: [string, string, string][] = [
-      ["synth, all stacks", `${results.synthSeconds} s`, `< ${BUDGETS.synthSeconds} s`],
-      ["  loading the provider package root alone", `${providerRootImportSeconds} s`, `> synth`],
-      ...Object.entries(zipKb).map(([name, kb]): [string, string, string] => [`zip ${name}`, `${kb} KB`, `< ${BUDGETS.zipKb} KB`]),
-      ...Object.entries(coldImportMs).map(([name, ms]): [string, string, string] => [`cold import ${name}`, `${ms} ms`, `< ${BUDGETS.coldImportMs} ms`]),
-      ["runtime ready (process start to ready)", `${results.readySeconds} s`, `< ${BUDGETS.readySeconds} s`],
-      [`fan-out 1 -> ${FANOUT_LISTENERS} p50 / p99`, `${results.fanout.p50Ms} / ${results.fanout.p99Ms} ms`, `< ${BUDGETS.fanoutP50Ms} / ${BUDGETS.fanoutP99Ms} ms`],
-      [`  plain ws broadcast p50 / p99 (ratio)`, `${results.fanout.plainP50Ms} / ${results.fanout.plainP99Ms} ms (x${round(results.fanout.p50Ms / results.fanout.plainP50Ms)} / x${round(results.fanout.p99Ms / results.fanout.plainP99Ms)})`, ""],
-      [`  posted through the AWS SDK client p50 / p99`, `${results.fanout.sdkP50Ms} / ${results.fanout.sdkP99Ms} ms`, ""],
-      [`voice pipeline 1 -> ${PIPELINE_LISTENERS} p50 / p99`, `${results.pipeline.p50Ms} / ${results.pipeline.p99Ms} ms`, `p99 < ${BUDGETS.pipelineP99Ms} ms`],
-      [`  plain ws broadcast p50 / p99 (ratio)`, `${results.pipeline.plainP50Ms} / ${results.pipeline.plainP99Ms} ms (x${round(results.pipeline.p50Ms / results.pipeline.plainP50Ms)} / x${round(results.pipeline.p99Ms / results.pipeline.plainP99Ms)})`, ""],
-      [
-        `voice fan-out every ${VOICE_FANOUT_INTERVAL_MS} ms 1 -> ${VOICE_FANOUT_LISTENERS} p50 / p99 (delivered)`,
-        `${results.voiceFanout.p50Ms} / ${results.voiceFanout.p99Ms} ms (${voiceFanout.delivered} / ${voiceFanout.expected}), CPU ${cpuMsPerChunk} ms a chunk`,
-        `< ${VOICE_FANOUT_BUDGET.p50Ms} / ${VOICE_FANOUT_BUDGET.p99Ms} ms, all`,
-      ],
-      [`  plain ws broadcast p50 / p99 (delivered)`, `${results.voiceFanout.plainP50Ms} / ${results.voiceFanout.plainP99Ms} ms (${voiceFanoutPlain.delivered} / ${voiceFanoutPlain.expected})`, ""],
-      [`resident memory, ${IDLE_CONNECTIONS} connections`, `${results.memory.rssMb} MB (before ${rssBefore}, peak ${rssPeak} MB)`, `< ${BUDGETS.rssMbAt1000} MB`],
-    ];
-    const width = Math.max(...rows.map((row) => row[0].length));
-    const valueWidth = Math.max(...rows.map((row) => row[1].length));
-    console.log(`\n${"measure".padEnd(width)}  ${"result".padEnd(valueWidth)}  budget`);
-    for (const [what, value, budget] of rows) console.log(`${what.padEnd(width)}  ${value.padEnd(valueWidth)}  ${budget}`);
-    mkdirSync(join(PROJECT_ROOT, ".local"), { recursive: true });
-    writeFileSync(join(PROJECT_ROOT, ".local", "bench-results.json"), `${JSON.stringify(results, null, 2)}\n`);
-    console.log("\nWritten to .local/bench-results.json");
-  } finally {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGINT");
-    await exited;
-  }
+  const { fanout, fanoutPlain, fanoutSdk, pipeline, pipelinePlain, voiceFanout } = voice;
+  const results = {
+    machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+    synthSeconds,
+    providerRootImportSeconds,
+    zipKb,
+    coldImportMs,
+    coldImportRuns: COLD_IMPORT_RUNS,
+    readySeconds: round(voice.readySeconds, 2),
+    fanout: {
+      listeners: FANOUT_LISTENERS,
+      rounds: FANOUT_ROUNDS,
+      warmupRounds: FANOUT_WARMUP_ROUNDS,
+      p50Ms: round(percentile(fanout, 50)),
+      p99Ms: round(percentile(fanout, 99)),
+      plainP50Ms: round(percentile(fanoutPlain, 50)),
+      plainP99Ms: round(percentile(fanoutPlain, 99)),
+      sdkP50Ms: round(percentile(fanoutSdk, 50)),
+      sdkP99Ms: round(percentile(fanoutSdk, 99)),
+    },
+    pipeline: { listeners: PIPELINE_LISTENERS, chunks: PIPELINE_CHUNKS, warmupChunks: PIPELINE_WARMUP_CHUNKS, p50Ms: round(percentile(pipeline, 50)), p99Ms: round(percentile(pipeline, 99)), plainP50Ms: round(percentile(pipelinePlain, 50)), plainP99Ms: round(percentile(pipelinePlain, 99)) },
+    voiceFanout: { ...cadenceResults(voiceFanoutScenario, voiceFanout), chunkBytes: VOICE_FANOUT_CHUNK_BYTES },
+    chatFanout: { ...cadenceResults(chatFanoutScenario, chatFanout), senders: CHAT_FANOUT_SENDERS },
+    memory: voice.memory,
+    budgets: { ...BUDGETS, cadenceFanoutP50Ms: CADENCE_FANOUT_BUDGET.p50Ms, cadenceFanoutP99Ms: CADENCE_FANOUT_BUDGET.p99Ms },
+  };
+  const rows: [string, string, string][] = [
+    ["synth, all stacks", `${results.synthSeconds} s`, `< ${BUDGETS.synthSeconds} s`],
+    ["  loading the provider package root alone", `${providerRootImportSeconds} s`, `> synth`],
+    ...Object.entries(zipKb).map(([name, kb]): [string, string, string] => [`zip ${name}`, `${kb} KB`, `< ${BUDGETS.zipKb} KB`]),
+    ...Object.entries(coldImportMs).map(([name, ms]): [string, string, string] => [`cold import ${name}`, `${ms} ms`, `< ${BUDGETS.coldImportMs} ms`]),
+    ["runtime ready (process start to ready)", `${results.readySeconds} s`, `< ${BUDGETS.readySeconds} s`],
+    [`fan-out 1 -> ${FANOUT_LISTENERS} p50 / p99`, `${results.fanout.p50Ms} / ${results.fanout.p99Ms} ms`, `< ${BUDGETS.fanoutP50Ms} / ${BUDGETS.fanoutP99Ms} ms`],
+    [`  plain ws broadcast p50 / p99 (ratio)`, `${results.fanout.plainP50Ms} / ${results.fanout.plainP99Ms} ms (x${round(results.fanout.p50Ms / results.fanout.plainP50Ms)} / x${round(results.fanout.p99Ms / results.fanout.plainP99Ms)})`, ""],
+    [`  posted through the AWS SDK client p50 / p99`, `${results.fanout.sdkP50Ms} / ${results.fanout.sdkP99Ms} ms`, ""],
+    [`voice pipeline 1 -> ${PIPELINE_LISTENERS} p50 / p99`, `${results.pipeline.p50Ms} / ${results.pipeline.p99Ms} ms`, `p99 < ${BUDGETS.pipelineP99Ms} ms`],
+    [`  plain ws broadcast p50 / p99 (ratio)`, `${results.pipeline.plainP50Ms} / ${results.pipeline.plainP99Ms} ms (x${round(results.pipeline.p50Ms / results.pipeline.plainP50Ms)} / x${round(results.pipeline.p99Ms / results.pipeline.plainP99Ms)})`, ""],
+    ...cadenceRows(voiceFanoutScenario, results.voiceFanout),
+    ...cadenceRows(chatFanoutScenario, results.chatFanout),
+    [`resident memory, ${IDLE_CONNECTIONS} connections`, `${results.memory.rssMb} MB (before ${results.memory.rssBeforeMb}, peak ${results.memory.rssPeakMb} MB)`, `< ${BUDGETS.rssMbAt1000} MB`],
+  ];
+  const width = Math.max(...rows.map((row) => row[0].length));
+  const valueWidth = Math.max(...rows.map((row) => row[1].length));
+  console.log(`\n${"measure".padEnd(width)}  ${"result".padEnd(valueWidth)}  budget`);
+  for (const [what, value, budget] of rows) console.log(`${what.padEnd(width)}  ${value.padEnd(valueWidth)}  ${budget}`);
+  mkdirSync(join(PROJECT_ROOT, ".local"), { recursive: true });
+  writeFileSync(join(PROJECT_ROOT, ".local", "bench-results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log("\nWritten to .local/bench-results.json");
 }
 
 await main();
