@@ -259,7 +259,8 @@ function chunkIndexOf(data: WebSocket.RawData): number | undefined {
 
 /**
  * Sends chunk after chunk every `intervalMs` without waiting for deliveries, as a talking player does, and times each
- * listener's receipt of each timed chunk. Warm-up chunks go first at the same cadence and are not counted.
+ * listener's receipt of each timed chunk. Warm-up chunks go first at the same cadence, are not counted, and are all
+ * delivered before the timed chunks start.
  */
 async function cadenceRounds(listeners: WebSocket[], send: (index: number) => void, chunks: number, warmupChunks: number, intervalMs: number, indexOf: MessageIndexOf): Promise<CadenceResult> {
   const total = warmupChunks + chunks;
@@ -269,6 +270,9 @@ async function cadenceRounds(listeners: WebSocket[], send: (index: number) => vo
   let warmupDelivered = 0;
   let allDelivered: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (allDelivered = resolve));
+  let allWarmupDelivered: () => void = () => undefined;
+  const warmedUp = new Promise<void>((resolve) => (allWarmupDelivered = resolve));
+  if (warmupChunks === 0) allWarmupDelivered();
   const handlers = listeners.map((socket) => {
     const seen = new Set<number>();
     const onMessage = (data: WebSocket.RawData) => {
@@ -277,6 +281,7 @@ async function cadenceRounds(listeners: WebSocket[], send: (index: number) => vo
       seen.add(index);
       if (index < warmupChunks) {
         warmupDelivered += 1;
+        if (warmupDelivered === warmupChunks * listeners.length) allWarmupDelivered();
       } else {
         samples.push(performance.now() - sentAt[index]);
         delivered += 1;
@@ -286,22 +291,32 @@ async function cadenceRounds(listeners: WebSocket[], send: (index: number) => vo
     socket.on("message", onMessage);
     return onMessage;
   });
-  const started = performance.now();
-  for (let index = 0; index < total; index++) {
-    // Keep the cadence against the clock, so that a late tick does not stretch every later interval.
-    const due = started + index * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    sentAt[index] = performance.now();
-    send(index);
-  }
+  const sendAtCadence = async (from: number, to: number) => {
+    const started = performance.now();
+    for (let index = from; index < to; index++) {
+      // Keep the cadence against the clock, so that a late tick does not stretch every later interval.
+      const wait = started + (index - from) * intervalMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      sentAt[index] = performance.now();
+      send(index);
+    }
+  };
+  // Waits until `reached`, or until deliveries have stopped coming for 5 s.
+  const drain = async (reached: Promise<void>) => {
+    let complete = false;
+    void reached.then(() => (complete = true));
+    for (let last = -1; !complete && delivered + warmupDelivered !== last; ) {
+      last = delivered + warmupDelivered;
+      await Promise.race([reached, sleep(5_000)]);
+    }
+  };
+  await sendAtCadence(0, warmupChunks);
+  // The backlog of the warm-up (environments starting, code not compiled yet) drains before the timed chunks, so that
+  // they time a warm pipeline and not the tail of a cold one.
+  await drain(warmedUp);
+  await sendAtCadence(warmupChunks, total);
   // A backlog drains after the last send: wait while deliveries still come, so that "delivered" counts late ones too.
-  let complete = false;
-  void done.then(() => (complete = true));
-  for (let last = -1; !complete && delivered + warmupDelivered !== last; ) {
-    last = delivered + warmupDelivered;
-    await Promise.race([done, sleep(5_000)]);
-  }
+  await drain(done);
   listeners.forEach((socket, position) => socket.off("message", handlers[position]));
   return { samples, delivered, expected: chunks * listeners.length };
 }
