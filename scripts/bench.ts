@@ -113,9 +113,12 @@ function measureColdImports(): Record<string, number> {
   return Object.fromEntries(runs.map(({ bundle, times }) => [bundle, round(percentile(times, 50))]));
 }
 
+// Extra Node flags for the runtime process, to profile it: BENCH_RUNTIME_FLAGS="--cpu-prof --cpu-prof-dir=DIR".
+const RUNTIME_EXTRA_FLAGS = process.env.BENCH_RUNTIME_FLAGS?.split(" ").filter(Boolean) ?? [];
+
 async function startRuntimeProcess(stackId: string): Promise<{ child: ChildProcess; readySeconds: number; endpoints: Endpoints }> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, ...(process.env.BENCH_RUNTIME_FLAGS?.split(" ").filter(Boolean) ?? []), RUNTIME_ENTRY, "--stacks", stackId], {
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, ...RUNTIME_EXTRA_FLAGS, RUNTIME_ENTRY, "--stacks", stackId], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
