@@ -8,6 +8,7 @@ import { RoomDirectory } from "../shared/chat-rooms";
 import { ConnectionStore } from "../shared/connection-store";
 import { ClientError } from "../shared/errors";
 import { observability, startInvocation } from "../shared/observability";
+import { refuseConnection } from "../shared/reply";
 import { readTableBinding } from "../shared/table-binding";
 import { callerIdentity, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
 
@@ -54,10 +55,7 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   try {
     record = connectionRecord(event, Date.now());
   } catch (error) {
-    if (error instanceof ClientError) {
-      logger.info("Connection refused", { code: error.code, reason: error.message });
-      return { statusCode: error.status, body: JSON.stringify({ code: error.code, message: error.message }) };
-    }
+    if (error instanceof ClientError) return refuseConnection(error, logger);
     throw error;
   }
   await store.put(record);

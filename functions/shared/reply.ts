@@ -1,7 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { errorReply, type ClientError } from "./errors";
+import { ClientError, errorReply, InternalError } from "./errors";
 import { managementClient, sdkPost, type ConnectionPost } from "./management-api";
-import { managementEndpoint } from "./websocket-event";
+import { managementEndpoint, type WebSocketEvent, type WebSocketResult } from "./websocket-event";
 
 export interface ConnectionAddress {
   domainName: string;
@@ -31,4 +31,38 @@ export async function sendToConnection(address: ConnectionAddress, payload: unkn
 export async function replyWithError(address: ConnectionAddress, error: ClientError, field: string, logger: Logger, post?: ConnectionPost): Promise<void> {
   logger.info("Client error", { code: error.code, reason: error.message });
   await sendToConnection(address, errorReply(error, field), logger, post);
+}
+
+export interface MessageReplies {
+  /** The body field the API routes on; the error reply carries `error` in it. */
+  field: string;
+  logger: Logger;
+  /** How the reply reaches the connection. @default - the SDK client of the connection's API */
+  post?: ConnectionPost;
+  /** What an unexpected failure tells the client it was doing, e.g. "Message could not be handled". */
+  internalMessage: string;
+}
+
+/**
+ * Answers one message: `answer` does the work and returns what to log; any failure becomes exactly one error reply
+ * on the sender's connection (`INTERNAL_ERROR` with the request id for a failure of ours, logged with its stack), and
+ * the integration answers the error's status. Nothing is thrown, so a message never fails its invocation.
+ */
+export async function answerOrReplyWithError(event: WebSocketEvent, replies: MessageReplies, answer: () => Promise<Record<string, unknown>>): Promise<WebSocketResult> {
+  const { connectionId, domainName, stage, requestId } = event.requestContext;
+  try {
+    replies.logger.info("Answered", await answer());
+    return { statusCode: 200 };
+  } catch (error) {
+    const clientError = error instanceof ClientError ? error : new InternalError(`${replies.internalMessage} (request ${requestId})`);
+    if (!(error instanceof ClientError)) replies.logger.error("Unexpected failure", { error: error as Error });
+    await replyWithError({ domainName, stage, connectionId }, clientError, replies.field, replies.logger, replies.post);
+    return { statusCode: clientError.status };
+  }
+}
+
+/** What `$connect` answers for a handshake the client got wrong: the error's status, with its code and message. */
+export function refuseConnection(error: ClientError, logger: Logger): WebSocketResult {
+  logger.info("Connection refused", { code: error.code, reason: error.message });
+  return { statusCode: error.status, body: JSON.stringify({ code: error.code, message: error.message }) };
 }

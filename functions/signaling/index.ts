@@ -8,10 +8,10 @@ import { ConnectionStore } from "../shared/connection-store";
 import { postAnnouncingDepartures } from "../shared/departures";
 import { messageTypeField } from "../shared/envelope";
 import { positiveIntegerOr } from "../shared/env";
-import { ClientError, InternalError, NotConnectedError } from "../shared/errors";
+import { ClientError, NotConnectedError } from "../shared/errors";
 import { IceServers, iceSettings } from "../shared/ice-servers";
 import { observability, startInvocation } from "../shared/observability";
-import { replyWithError } from "../shared/reply";
+import { answerOrReplyWithError, refuseConnection } from "../shared/reply";
 import { GAME_ATTRIBUTE, isValidGameId, type SignalingConnection } from "../shared/signaling-connection";
 import { GameFullError, InvalidGameIdError, PeerNotFoundError, PlayerMismatchError, SelfTargetError } from "../shared/signaling-errors";
 import { parseSignalingRequest, type SignalingRequest } from "../shared/signaling-messages";
@@ -161,20 +161,13 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
     try {
       return await connect(event, turn);
     } catch (error) {
-      if (!(error instanceof ClientError)) throw error;
-      logger.info("Connection refused", { code: error.code, reason: error.message });
-      return { statusCode: error.status, body: JSON.stringify({ code: error.code, message: error.message }) };
+      if (error instanceof ClientError) return refuseConnection(error, logger);
+      throw error;
     }
   }
-  try {
+  return answerOrReplyWithError(event, { field: typeField, logger, post: connectionPoster(turn.endpoint).asPost, internalMessage: "Message could not be handled" }, async () => {
     const request = parseSignalingRequest(event.body, typeField, maxPayloadBytes);
     await answer(turn, request);
-    logger.info("Answered", { type: request.type });
-    return { statusCode: 200 };
-  } catch (error) {
-    const clientError = error instanceof ClientError ? error : new InternalError(`Message could not be handled (request ${requestId})`);
-    if (!(error instanceof ClientError)) logger.error("Unexpected failure", { error: error as Error });
-    await replyWithError({ domainName, stage, connectionId }, clientError, typeField, logger);
-    return { statusCode: clientError.status };
-  }
+    return { type: request.type };
+  });
 };

@@ -3,8 +3,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { InvalidJsonError } from "../../../functions/shared/errors";
 import { observability } from "../../../functions/shared/observability";
-import { replyWithError, sendToConnection } from "../../../functions/shared/reply";
-import { DOMAIN_NAME, postEndpoint, postedMessages, setBaseEnvironment, STAGE } from "../support";
+import { answerOrReplyWithError, refuseConnection, replyWithError, sendToConnection } from "../../../functions/shared/reply";
+import { DOMAIN_NAME, postEndpoint, postedMessages, setBaseEnvironment, STAGE, webSocketEvent } from "../support";
 
 setBaseEnvironment();
 const management = mockClient(ApiGatewayManagementApiClient);
@@ -81,5 +81,58 @@ describe("replyWithError", () => {
     // assess
     await expect(outcome).resolves.toBeUndefined();
     expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+  });
+});
+
+describe("answerOrReplyWithError", () => {
+  const recording = () => {
+    const posted: unknown[] = [];
+    const post = async (_: string, data: string | Uint8Array) => {
+      posted.push(JSON.parse(String(data)));
+      return "delivered" as const;
+    };
+    return { posted, replies: { field: "type", logger, post, internalMessage: "Message could not be handled" } };
+  };
+  const event = webSocketEvent({ requestId: "req-42" });
+
+  it("does answer 200 and reply nothing when the work succeeds", async () => {
+    // prepare
+    const { posted, replies } = recording();
+    // act
+    const result = await answerOrReplyWithError(event, replies, async () => ({ type: "join" }));
+    // assess
+    expect(result).toEqual({ statusCode: 200 });
+    expect(posted).toEqual([]);
+  });
+
+  it("does reply the client's error in the API's field and answer its status", async () => {
+    // prepare
+    const { posted, replies } = recording();
+    // act
+    const result = await answerOrReplyWithError(event, replies, async () => {
+      throw new InvalidJsonError("Message is not valid JSON");
+    });
+    // assess
+    expect(result).toEqual({ statusCode: 400 });
+    expect(posted).toEqual([{ type: "error", code: "INVALID_JSON", message: "Message is not valid JSON" }]);
+  });
+
+  it("does reply INTERNAL_ERROR with the request id, not the failure's own message, when the failure is ours", async () => {
+    // prepare
+    const { posted, replies } = recording();
+    // act
+    const result = await answerOrReplyWithError(event, replies, async () => {
+      throw new Error("table arn:aws:dynamodb:secret-internals not found");
+    });
+    // assess
+    expect(result).toEqual({ statusCode: 500 });
+    expect(posted).toEqual([{ type: "error", code: "INTERNAL_ERROR", message: "Message could not be handled (request req-42)" }]);
+  });
+});
+
+describe("refuseConnection", () => {
+  it("does answer the error's status with its code and message", () => {
+    // act and assess
+    expect(refuseConnection(new InvalidJsonError("bad"), logger)).toEqual({ statusCode: 400, body: JSON.stringify({ code: "INVALID_JSON", message: "bad" }) });
   });
 });
