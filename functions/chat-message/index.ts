@@ -11,10 +11,10 @@ import { ChatMembership } from "../shared/chat-membership";
 import { parseChatRequest, type ChatRequest } from "../shared/chat-messages";
 import { RoomDirectory } from "../shared/chat-rooms";
 import { messageTypeField } from "../shared/envelope";
-import { ClientError, InternalError, NotConnectedError } from "../shared/errors";
+import { NotConnectedError } from "../shared/errors";
 import { observability, startInvocation } from "../shared/observability";
 import { takeConnectionToken } from "../shared/rate-limit";
-import { replyWithError } from "../shared/reply";
+import { answerOrReplyWithError } from "../shared/reply";
 import { readTableBinding } from "../shared/table-binding";
 import { managementEndpoint, type WebSocketEvent, type WebSocketResult } from "../shared/websocket-event";
 
@@ -150,19 +150,13 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   const { connectionId, domainName, stage, requestId } = event.requestContext;
   startInvocation(logger, { connectionId, requestId });
   const endpoint = managementEndpoint(domainName, stage);
-  try {
+  return answerOrReplyWithError(event, { field: typeField, logger, post: connectionPoster(endpoint).asPost, internalMessage: "Message could not be handled" }, async () => {
     const { outcome, item } = await takeConnectionToken(documents, connectionsBinding.tableName, connectionId, { ratePerSecond: limits.ratePerSecond, burst: limits.rateBurst });
     if (outcome === "not-connected" || !item) throw new NotConnectedError(`Connection ${connectionId} is not registered; reconnect`);
     if (outcome === "limited") throw new RateLimitedError(`More than ${limits.ratePerSecond} messages a second (burst ${limits.rateBurst}); slow down`);
     const request = parseChatRequest(event.body, typeField, limits.maxMessageLength);
     const connection = item as unknown as ChatConnection;
     await answer({ connection, connectionId, endpoint, now: new Date().toISOString() }, request);
-    logger.info("Answered", { type: request.type });
-    return { statusCode: 200 };
-  } catch (error) {
-    const clientError = error instanceof ClientError ? error : new InternalError(`Message could not be handled (request ${requestId})`);
-    if (!(error instanceof ClientError)) logger.error("Unexpected failure", { error: error as Error });
-    await replyWithError({ domainName, stage, connectionId }, clientError, typeField, logger, connectionPoster(endpoint).asPost);
-    return { statusCode: clientError.status };
-  }
+    return { type: request.type };
+  });
 };

@@ -22,12 +22,16 @@ export function takeToken(state: BucketState, now: number, config: BucketConfig)
 
 export type RateOutcome = "allowed" | "limited" | "not-connected";
 
-const ATTEMPTS = 3;
+/** Each lost race means another message of the connection took a token, so a few attempts cover a burst's contenders. */
+const ATTEMPTS = 8;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Takes one token from a connection's bucket, kept in its record: read, compute, and write back only if `rateVersion`
- * is still the one read, so concurrent Lambda environments never both spend the same token. A lost race re-reads;
- * a connection so contended it loses every attempt is limited. The record read comes back, so a caller needs no second read.
+ * is still the one read, so concurrent Lambda environments never both spend the same token. A lost race re-reads after
+ * a short random pause; a connection so contended it loses every attempt is limited. The record read comes back with
+ * every outcome but "not-connected", so a caller needs no second read.
  */
 export async function takeConnectionToken(
   documents: DynamoDBDocumentClient,
@@ -36,11 +40,14 @@ export async function takeConnectionToken(
   config: BucketConfig,
   now: () => number = Date.now,
 ): Promise<{ outcome: RateOutcome; item?: Record<string, unknown> }> {
+  let last: Record<string, unknown> | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(Math.random() * 5 * attempt);
     const { Item: item } = await documents.send(
       new GetCommand({ TableName: tableName, Key: { connectionId }, ConsistentRead: true }),
     );
     if (!item) return { outcome: "not-connected" };
+    last = item;
     const version = typeof item.rateVersion === "number" ? item.rateVersion : 0;
     const seen: BucketState = {
       tokens: typeof item.rateTokens === "number" ? item.rateTokens : config.burst,
@@ -69,5 +76,5 @@ export async function takeConnectionToken(
       if (!(error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException")) throw error;
     }
   }
-  return { outcome: "limited" };
+  return { outcome: "limited", item: last };
 }

@@ -126,7 +126,7 @@ describe("takeConnectionToken", () => {
     ]);
   });
 
-  it("does answer limited after three lost races when the connection is that contended", async () => {
+  it("does answer limited, with the record, after eight lost races when the connection is that contended", async () => {
     // prepare
     dynamo.on(GetCommand).resolves({ Item: { connectionId: "c1", rateTokens: 5, rateRefilledAt: NOW, rateVersion: 1 } });
     dynamo.on(UpdateCommand).rejects(conflict());
@@ -134,7 +134,8 @@ describe("takeConnectionToken", () => {
     const result = await takeConnectionToken(documents, "connections", "c1", config, () => NOW);
     // assess
     expect(result.outcome).toBe("limited");
-    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(3);
+    expect(result.item).toMatchObject({ connectionId: "c1" });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(8);
   });
 
   it("does start from a full bucket, conditioned on no version yet, when the record has no rate state", async () => {
