@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { build, type BuildResult, type Plugin } from "esbuild";
 import { FUNCTIONS_DIST_DIR, FUNCTIONS_SOURCE_DIR, PROJECT_ROOT } from "./paths";
 
@@ -99,7 +99,7 @@ export async function bundleRuntime(): Promise<void> {
     packages: "external",
     logLevel: "warning",
   });
-  for (const script of ["worker.mjs", "routing.mjs"]) {
-    copyFileSync(join(PROJECT_ROOT, "local", "functions", script), join(outdir, script));
+  for (const script of ["functions/worker.mjs", "functions/routing.mjs", "dynamodb/dynalite-worker.mjs"]) {
+    copyFileSync(join(PROJECT_ROOT, "local", script), join(outdir, basename(script)));
   }
 }
