@@ -11,6 +11,8 @@ export interface StubbedPost extends Posted {
   /** The request path, `/{stage}/@connections/{encoded id}`. */
   path: string;
   host: string;
+  /** The `@connections` endpoint the post was made to, `https://{host}/{stage}`. */
+  endpoint: string;
   authorization: string;
 }
 
@@ -58,7 +60,7 @@ export async function startManagementStub(host: string): Promise<ManagementStub>
     request.on("end", () => {
       const path = request.url ?? "";
       const connectionId = decodeURIComponent(path.split("/@connections/")[1] ?? "");
-      const post: StubbedPost = { connectionId, message: JSON.parse(Buffer.concat(chunks).toString("utf8")), path, host: String(request.headers.host), authorization: String(request.headers.authorization) };
+      const post: StubbedPost = { connectionId, message: JSON.parse(Buffer.concat(chunks).toString("utf8")), path, host: String(request.headers.host), endpoint: `https://${String(request.headers.host)}${path.split("/@connections/")[0]}`, authorization: String(request.headers.authorization) };
       stub.posts.push(post);
       stub.onPost?.(post);
       const status = stub.answers.get(connectionId) ?? 200;

@@ -1,13 +1,13 @@
 import { posix } from "node:path";
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { storedDetailSchema } from "../../functions/shared/audio-event-schemas";
 import { audioObjectKey } from "../../functions/shared/audio-key";
-import { base64Of, DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
+import { base64Of, DOMAIN_NAME, SENDER, setBaseEnvironment, STAGE } from "./support";
+import { startManagementStub, type ManagementStub } from "./management-stub";
 
 const KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 setBaseEnvironment({
@@ -20,7 +20,7 @@ setBaseEnvironment({
 
 const s3 = mockClient(S3Client);
 const eventBridge = mockClient(EventBridgeClient);
-const management = mockClient(ApiGatewayManagementApiClient);
+let management: ManagementStub;
 
 type Handler = (event: { id?: string; detail?: unknown }) => Promise<{ statusCode: number; body: { message: string; s3_key?: string } }>;
 let handler: Handler;
@@ -48,7 +48,6 @@ function arrangeWorld(): void {
   management.reset();
   s3.on(PutObjectCommand).resolves({ ETag: '"etag"' });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "evt-2" }] });
-  management.on(PostToConnectionCommand).resolves({});
 }
 
 function putObjectInputs() {
@@ -60,8 +59,11 @@ function publishedDetails(): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
+  management = await startManagementStub(DOMAIN_NAME);
   ({ handler } = await import("../../functions/process-audio/index"));
 });
+
+afterAll(() => management.close());
 
 beforeEach(() => {
   arrangeWorld();
@@ -116,7 +118,7 @@ describe("process-audio handler", () => {
     });
     expect(JSON.stringify(detail)).not.toContain(AUDIO);
     expect(storedDetailSchema.safeParse(detail).success).toBe(true);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(management.posts).toHaveLength(0);
   });
 
   it("does tell the sender FAILED with STORAGE_FAILED and publish nothing when S3 refuses the chunk", async () => {
@@ -128,7 +130,7 @@ describe("process-audio handler", () => {
     // assess
     expect(result.statusCode).toBe(500);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       {
         connectionId: SENDER,
         message: {
@@ -137,19 +139,19 @@ describe("process-audio handler", () => {
         },
       },
     ]);
-    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+    expect(management.posts[0].endpoint).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
   });
 
   it("does resolve when S3 fails and the sender is gone too", async () => {
     // prepare
     s3.on(PutObjectCommand).rejects(new Error("S3 down"));
-    management.on(PostToConnectionCommand).rejects(new Error("network down"));
+    management.answers.set(SENDER, 403);
     const event = { id: "e-1", detail: pendingDetail() };
     // act
     const result = await handler(event);
     // assess
     expect(result.statusCode).toBe(500);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(management.posts).toHaveLength(1);
   });
 
   it("does tell the sender FAILED with PUBLISH_FAILED when EventBridge answers FailedEntryCount 1", async () => {
@@ -160,7 +162,7 @@ describe("process-audio handler", () => {
     const result = await handler(event);
     // assess
     expect(result).toEqual({ statusCode: 500, body: { message: "Error publishing audio", s3_key: keyOf("alice") } });
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       {
         connectionId: SENDER,
         message: {
@@ -185,7 +187,7 @@ describe("process-audio handler", () => {
     const result = await handler(event);
     // assess
     expect(result.statusCode).toBe(500);
-    const posts = postedMessages(management);
+    const posts = management.byRecipient();
     expect(posts).toHaveLength(1);
     expect(posts[0].connectionId).toBe(SENDER);
     expect(posts[0].message).toMatchObject({ action: "audio_status", data: { status: "FAILED", code: "PUBLISH_FAILED" } });
@@ -208,7 +210,7 @@ describe("process-audio handler", () => {
     expect(result).toEqual({ statusCode: 400, body: { message: "Malformed event" } });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(management.posts).toHaveLength(0);
   });
 
   it.each([

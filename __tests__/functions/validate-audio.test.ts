@@ -1,4 +1,3 @@
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -6,7 +5,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startManagementStub, type ManagementStub } from "./management-stub";
-import { DOMAIN_NAME, freezeClockForEachTest, objectBody, postedMessages, SENDER, setBaseEnvironment, STAGE } from "./support";
+import { DOMAIN_NAME, freezeClockForEachTest, objectBody, SENDER, setBaseEnvironment, STAGE } from "./support";
 
 // 16 kHz and 50 ms: 1600 bytes is the longest chunk; 3200 bytes is the size limit.
 setBaseEnvironment({
@@ -24,8 +23,7 @@ setBaseEnvironment({
 
 const s3 = mockClient(S3Client);
 const dynamo = mockClient(DynamoDBDocumentClient);
-// Replies to the sender go through the SDK client; the broadcast posts over signed keep-alive HTTPS to the stub.
-const management = mockClient(ApiGatewayManagementApiClient);
+// Replies to the sender and the broadcast both post over signed keep-alive HTTPS to the stub.
 let listeners: ManagementStub;
 
 interface ValidateResult {
@@ -61,7 +59,6 @@ const CONTEXT = { awsRequestId: REQUEST_ID };
 function arrangeWorld(audio: Uint8Array = AUDIO): void {
   s3.reset();
   dynamo.reset();
-  management.reset();
   listeners?.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
@@ -71,7 +68,6 @@ function arrangeWorld(audio: Uint8Array = AUDIO): void {
     .resolvesOnce({ Items: [{ connectionId: SENDER }, { connectionId: "listener-1" }], LastEvaluatedKey: { connectionId: "listener-1" } })
     .resolvesOnce({ Items: [{ connectionId: "listener-2" }] });
   s3.on(GetObjectCommand).resolves({ Body: objectBody(audio) as never });
-  management.on(PostToConnectionCommand).resolves({});
 }
 
 function deletesOn(table: string) {
@@ -208,7 +204,7 @@ describe("validate-audio handler", () => {
     const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "rejected" });
-    const posts = postedMessages(management);
+    const posts = listeners.byRecipient();
     expect(posts).toHaveLength(1);
     expect(posts[0].connectionId).toBe(SENDER);
     expect(posts[0].message).toEqual({
@@ -225,7 +221,7 @@ describe("validate-audio handler", () => {
     const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "rejected" });
-    expect(postedMessages(management)[0].message).toMatchObject({ data: { code: "EMPTY_AUDIO" } });
+    expect(listeners.byRecipient()[0].message).toMatchObject({ data: { code: "EMPTY_AUDIO" } });
   });
 
   it("does accept a chunk of exactly MAX_DURATION_MS when it is at the duration limit", async () => {
@@ -297,7 +293,6 @@ describe("validate-audio handler", () => {
     expect(result).toEqual({ status: "malformed" });
     expect(dynamo.calls()).toHaveLength(0);
     expect(s3.calls()).toHaveLength(0);
-    expect(management.calls()).toHaveLength(0);
     expect(listeners.posts).toHaveLength(0);
   });
 

@@ -1,12 +1,12 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { pendingDetailSchema } from "../../functions/shared/audio-event-schemas";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
-import { base64Of, DOMAIN_NAME, freezeClockForEachTest, postedMessages, postEndpoint, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
+import { base64Of, DOMAIN_NAME, freezeClockForEachTest, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
+import { startManagementStub, type ManagementStub } from "./management-stub";
 
 const MAX_AUDIO_BYTES = 1024;
 setBaseEnvironment({
@@ -20,7 +20,7 @@ setBaseEnvironment({
 });
 
 const eventBridge = mockClient(EventBridgeClient);
-const management = mockClient(ApiGatewayManagementApiClient);
+let management: ManagementStub;
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
@@ -42,7 +42,6 @@ function arrangeWorld(): void {
   dynamo.reset();
   dynamo.on(GetCommand).resolves({ Item: connection });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "evt-1" }] });
-  management.on(PostToConnectionCommand).resolves({});
 }
 
 function audioBody(fields: Record<string, unknown> = {}): string {
@@ -51,15 +50,18 @@ function audioBody(fields: Record<string, unknown> = {}): string {
 
 /** The single error reply that was posted, checked to be to the sender. */
 function onlyErrorReply(): { action: string; code: string; message: string } {
-  const posts = postedMessages(management);
+  const posts = management.byRecipient();
   expect(posts).toHaveLength(1);
   expect(posts[0].connectionId).toBe(SENDER);
   return posts[0].message as { action: string; code: string; message: string };
 }
 
 beforeAll(async () => {
+  management = await startManagementStub(DOMAIN_NAME);
   ({ handler } = await import("../../functions/voice-message/index"));
 });
+
+afterAll(() => management.close());
 
 freezeClockForEachTest(NOW, arrangeWorld);
 
@@ -72,7 +74,7 @@ describe("voice-message handler", () => {
     const result = await handler(event);
     // assess
     expect(result).toEqual({ statusCode: 202 });
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(management.posts).toHaveLength(0);
     const calls = eventBridge.commandCalls(PutEventsCommand);
     expect(calls).toHaveLength(1);
     const [entry] = calls[0].args[0].input.Entries ?? [];
@@ -148,7 +150,7 @@ describe("voice-message handler", () => {
     // act
     await handler(event);
     // assess
-    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+    expect(management.posts[0].endpoint).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
   });
 
   it("does publish audio of exactly MAX_AUDIO_BYTES when the data is at the limit", async () => {
@@ -228,24 +230,24 @@ describe("voice-message handler", () => {
 
   it("does resolve when the error reply finds the connection gone", async () => {
     // prepare
-    management.on(PostToConnectionCommand).rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    management.answers.set(SENDER, 410);
     const event = webSocketEvent({ body: "nope" });
     // act
     const result = await handler(event);
     // assess
     expect(result).toEqual({ statusCode: 400 });
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(management.posts).toHaveLength(1);
   });
 
   it("does resolve when the error reply itself fails", async () => {
     // prepare
-    management.on(PostToConnectionCommand).rejects(new Error("network down"));
+    management.answers.set(SENDER, 403);
     const event = webSocketEvent({ body: "nope" });
     // act
     const result = await handler(event);
     // assess
     expect(result).toEqual({ statusCode: 400 });
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(management.posts).toHaveLength(1);
   });
 
   it("does publish one event or send one error reply, never throw, when a client sends any JSON", async () => {
@@ -282,7 +284,7 @@ describe("voice-message handler", () => {
         const result = await handler(event);
         // assess
         const published = eventBridge.commandCalls(PutEventsCommand);
-        const posts = postedMessages(management);
+        const posts = management.byRecipient();
         expect(published.length + posts.length).toBe(1);
         if (published.length === 1) {
           seen.published += 1;

@@ -1,13 +1,12 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ClientError } from "../../functions/shared/errors";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
-import { DOMAIN_NAME, postEndpoint, postedMessages, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
+import { DOMAIN_NAME, SENDER, setBaseEnvironment, STAGE, webSocketEvent } from "./support";
+import { startManagementStub, type ManagementStub } from "./management-stub";
 
 setBaseEnvironment({ ROUTES: "sendaudio,audio,", MESSAGE_TYPE_FIELD: "action" });
-const management = mockClient(ApiGatewayManagementApiClient);
+let management: ManagementStub;
 
 let handler: (event: WebSocketEvent) => Promise<WebSocketResult>;
 let unroutableError: (body: string | null | undefined, knownRoutes: readonly string[], field: string) => ClientError;
@@ -20,19 +19,21 @@ interface ErrorMessage {
 
 /** The single reply that was posted, checked to be to the sender. */
 function onlyReply(): ErrorMessage {
-  const posts = postedMessages(management);
+  const posts = management.byRecipient();
   expect(posts).toHaveLength(1);
   expect(posts[0].connectionId).toBe(SENDER);
   return posts[0].message as ErrorMessage;
 }
 
 beforeAll(async () => {
+  management = await startManagementStub(DOMAIN_NAME);
   ({ handler, unroutableError } = await import("../../functions/ws-default/index"));
 });
 
+afterAll(() => management.close());
+
 beforeEach(() => {
   management.reset();
-  management.on(PostToConnectionCommand).resolves({});
 });
 
 describe("ws-default handler", () => {
@@ -98,18 +99,18 @@ describe("ws-default handler", () => {
     // act
     await handler(event);
     // assess
-    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+    expect(management.posts[0].endpoint).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
   });
 
   it("does resolve when the sender is gone before the reply", async () => {
     // prepare
-    management.on(PostToConnectionCommand).rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    management.answers.set(SENDER, 410);
     const event = webSocketEvent({ body: "{}", routeKey: "$default" });
     // act
     const result = await handler(event);
     // assess
     expect(result).toEqual({ statusCode: 400 });
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(management.posts).toHaveLength(1);
   });
 
   it("does send exactly one error reply to the sender and never throw when a client sends anything", async () => {
@@ -123,8 +124,7 @@ describe("ws-default handler", () => {
       fc.asyncProperty(body, async (input) => {
         // prepare
         management.reset();
-        management.on(PostToConnectionCommand).resolves({});
-        const event = webSocketEvent({ body: input, routeKey: "$default" });
+              const event = webSocketEvent({ body: input, routeKey: "$default" });
         // act
         const result = await handler(event);
         // assess

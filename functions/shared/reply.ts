@@ -1,6 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { ClientError, errorReply, InternalError } from "./errors";
-import { managementClient, sdkPost, type ConnectionPost } from "./management-api";
+import { connectionPoster } from "./connection-poster";
+import type { ConnectionPost } from "./management-api";
 import { managementEndpoint, type WebSocketEvent, type WebSocketResult } from "./websocket-event";
 
 export interface ConnectionAddress {
@@ -11,11 +12,12 @@ export interface ConnectionAddress {
 
 /**
  * Sends one JSON message to one connection; a closed connection or a failed post is logged, never thrown. `post` is
- * how it reaches the connection: the SDK client of the connection's API unless the caller posts another way.
+ * how it reaches the connection: the signed keep-alive poster of the connection's API unless the caller posts another
+ * way.
  */
 export async function sendToConnection(address: ConnectionAddress, payload: unknown, logger: Logger, post?: ConnectionPost): Promise<boolean> {
   try {
-    const send = post ?? sdkPost(managementClient(managementEndpoint(address.domainName, address.stage)));
+    const send = post ?? connectionPoster(managementEndpoint(address.domainName, address.stage)).asPost;
     const outcome = await send(address.connectionId, JSON.stringify(payload));
     if (outcome === "gone") {
       logger.info("Connection closed before the reply", { connectionId: address.connectionId });
@@ -37,7 +39,7 @@ export interface MessageReplies {
   /** The body field the API routes on; the error reply carries `error` in it. */
   field: string;
   logger: Logger;
-  /** How the reply reaches the connection. @default - the SDK client of the connection's API */
+  /** How the reply reaches the connection. @default - the signed keep-alive poster of the connection's API */
   post?: ConnectionPost;
   /** What an unexpected failure tells the client it was doing, e.g. "Message could not be handled". */
   internalMessage: string;

@@ -1,33 +1,36 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { InvalidJsonError } from "../../../functions/shared/errors";
 import { observability } from "../../../functions/shared/observability";
 import { answerOrReplyWithError, refuseConnection, replyWithError, sendToConnection } from "../../../functions/shared/reply";
-import { DOMAIN_NAME, postEndpoint, postedMessages, setBaseEnvironment, STAGE, webSocketEvent } from "../support";
+import { startManagementStub, type ManagementStub } from "../management-stub";
+import { DOMAIN_NAME, setBaseEnvironment, STAGE, webSocketEvent } from "../support";
 
 setBaseEnvironment();
-const management = mockClient(ApiGatewayManagementApiClient);
 const { logger } = observability("reply-test");
 const address = { domainName: DOMAIN_NAME, stage: STAGE, connectionId: "conn-1" };
+let management: ManagementStub;
 
-beforeEach(() => {
-  management.reset();
+beforeAll(async () => {
+  management = await startManagementStub(DOMAIN_NAME);
 });
 
+afterAll(() => management.close());
+
+beforeEach(() => management.reset());
+
 describe("sendToConnection", () => {
-  it("does post the JSON to the connection on its API's endpoint when the connection is open", async () => {
-    // prepare
-    management.on(PostToConnectionCommand).resolves({});
+  it("does post the JSON, signed, to the connection on its API's endpoint when the connection is open", async () => {
     // act
     const delivered = await sendToConnection(address, { action: "pong" }, logger);
     // assess
     expect(delivered).toBe(true);
-    expect(postedMessages(management)).toEqual([{ connectionId: "conn-1", message: { action: "pong" } }]);
-    expect(await postEndpoint(management)).toBe(`https://${DOMAIN_NAME}/${STAGE}`);
+    expect(management.posts).toEqual([
+      expect.objectContaining({ connectionId: "conn-1", message: { action: "pong" }, host: DOMAIN_NAME, path: `/${STAGE}/@connections/conn-1` }),
+    ]);
+    expect(management.posts[0].authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDTESTTESTTEST\/\d{8}\/us-east-1\/execute-api\/aws4_request/);
   });
 
-  it("does post through the given post and not the SDK client when the caller gives one", async () => {
+  it("does post through the given post and not the connection's endpoint when the caller gives one", async () => {
     // prepare
     const posted: [string, string][] = [];
     const post = async (connectionId: string, data: string | Uint8Array) => {
@@ -39,21 +42,22 @@ describe("sendToConnection", () => {
     // assess
     expect(delivered).toBe(false);
     expect(posted).toEqual([["conn-1", JSON.stringify({ action: "pong" })]]);
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(0);
+    expect(management.posts).toHaveLength(0);
   });
 
   it("does answer false without throwing when the connection is gone", async () => {
     // prepare
-    management.on(PostToConnectionCommand).rejects(new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } }));
+    management.answers.set("conn-1", 410);
     // act
     const delivered = await sendToConnection(address, { action: "pong" }, logger);
     // assess
     expect(delivered).toBe(false);
+    expect(management.posts).toHaveLength(1);
   });
 
   it("does answer false without throwing when the post fails", async () => {
     // prepare
-    management.on(PostToConnectionCommand).rejects(new Error("network down"));
+    management.answers.set("conn-1", 403);
     // act
     const delivered = await sendToConnection(address, { action: "pong" }, logger);
     // assess
@@ -63,24 +67,22 @@ describe("sendToConnection", () => {
 
 describe("replyWithError", () => {
   it("does post {action: error, code, message} to the connection when given a ClientError", async () => {
-    // prepare
-    management.on(PostToConnectionCommand).resolves({});
     // act
     await replyWithError(address, new InvalidJsonError("Message body is empty"), "action", logger);
     // assess
-    expect(postedMessages(management)).toEqual([
+    expect(management.byRecipient()).toEqual([
       { connectionId: "conn-1", message: { action: "error", code: "INVALID_JSON", message: "Message body is empty" } },
     ]);
   });
 
   it("does resolve when the error reply cannot be delivered", async () => {
     // prepare
-    management.on(PostToConnectionCommand).rejects(new Error("network down"));
+    management.answers.set("conn-1", 403);
     // act
     const outcome = replyWithError(address, new InvalidJsonError("x"), "action", logger);
     // assess
     await expect(outcome).resolves.toBeUndefined();
-    expect(management.commandCalls(PostToConnectionCommand)).toHaveLength(1);
+    expect(management.posts).toHaveLength(1);
   });
 });
 
