@@ -201,6 +201,50 @@ describe("the chat stack, run locally", () => {
     pia.close();
   });
 
+  it("does keep a connection that answers 410 while its record is young enough to be still connecting, and tell nobody it left", async () => {
+    // prepare: a record written just now for a connection the gateway does not hold yet, as during its $connect
+    const rex = await join("rex", { roomId: "connecting" });
+    const sam = await join("sam", { roomId: "connecting" });
+    const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const tables = runtime.endpoints.stacks.chat.tables;
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tables.connections,
+        Item: { connectionId: { S: "connecting=" }, roomId: { S: "connecting" }, userId: { S: "tess" }, username: { S: "Tess" }, connectedAt: { N: String(Date.now()) }, expiresAt: { N: "9999999999" } },
+      }),
+    );
+    // act: the post to it answers 410; a second chat is the marker that the first one's handling is over
+    rex.send({ type: "chat", message: "first" });
+    rex.send({ type: "chat", message: "marker" });
+    await sam.next((message) => message.type === "chat" && message.message === "marker");
+    const record = await dynamodb.send(new GetItemCommand({ TableName: tables.connections, Key: { connectionId: { S: "connecting=" } } }));
+    dynamodb.destroy();
+    // assess
+    expect(sam.ofType("user_left")).toEqual([]);
+    expect(record.Item?.userId).toEqual({ S: "tess" });
+    rex.close();
+    sam.close();
+  });
+
+  it("does keep every connection that connects into a room while the room is being posted to", async () => {
+    // prepare
+    const talker = await join("uma", { roomId: "busy" });
+    // act: ten handshakes into the room while its talker's messages are being posted to every member
+    const joining = Array.from({ length: 10 }, (_, index) => join(`joiner-${index}`, { roomId: "busy" }));
+    for (let index = 0; index < 6; index++) talker.send({ type: "chat", message: `spam ${index}` });
+    const joiners = await Promise.all(joining);
+    const answers = await Promise.all(
+      joiners.map((joiner, index) => {
+        joiner.send({ type: "chat", message: `here ${index}` });
+        return joiner.next((message) => message.type === "error" || (message.type === "chat" && message.message === `here ${index}`));
+      }),
+    );
+    // assess: each one's own message came back to it from the room, not NOT_CONNECTED
+    expect(answers.map((answer) => answer.type)).toEqual(Array(10).fill("chat"));
+    talker.close();
+    for (const joiner of joiners) joiner.close();
+  });
+
   it("does refuse the handshake for another user's id (403), a malformed room (400) and no token (401)", async () => {
     // act
     const statuses = await Promise.all([

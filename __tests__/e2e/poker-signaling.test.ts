@@ -292,7 +292,7 @@ describe("the poker signaling stack, run locally", () => {
     await dynamo.send(
       new PutItemCommand({
         TableName: table(),
-        Item: { connectionId: { S: "Vanished0000000=" }, playerId: { S: "ghost" }, gameId: { S: gameId }, connectedAt: { S: new Date().toISOString() }, ttl: { N: String(Math.floor(Date.now() / 1000) + 3600) } },
+        Item: { connectionId: { S: "Vanished0000000=" }, playerId: { S: "ghost" }, gameId: { S: gameId }, connectedAt: { S: new Date(Date.now() - 60_000).toISOString() }, ttl: { N: String(Math.floor(Date.now() / 1000) + 3600) } },
       }),
     );
     // act

@@ -4,6 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { encodeCursor, sortKey } from "../../functions/shared/chat-history";
+import { CONNECTING_GRACE_MS } from "../../functions/shared/connection-store";
 import type { WebSocketEvent, WebSocketResult } from "../../functions/shared/websocket-event";
 import { startManagementStub, type ManagementStub } from "./management-stub";
 import { DOMAIN_NAME, freezeClockForEachTest, SENDER, setBaseEnvironment, webSocketEvent } from "./support";
@@ -123,12 +124,27 @@ describe("chat", () => {
     // act
     await send({ type: "chat", message: "Hello" });
     // assess
-    expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([{ TableName: "connections", Key: { connectionId: "bob-1=" }, ReturnValues: "ALL_OLD" }]);
+    expect(dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({ TableName: "connections", Key: { connectionId: "bob-1=" }, ReturnValues: "ALL_OLD", ExpressionAttributeValues: { ":beforeMs": NOW.getTime() - CONNECTING_GRACE_MS, ":beforeIso": new Date(NOW.getTime() - CONNECTING_GRACE_MS).toISOString() } }),
+    ]);
     const decrements = dynamo.commandCalls(UpdateCommand).map((call) => call.args[0].input).filter((input) => input.TableName === "rooms");
     expect(decrements).toEqual([expect.objectContaining({ Key: { roomId: "general" }, UpdateExpression: "ADD members :minusOne" })]);
     // no $disconnect will tell the room, so the post that found it gone does
     const userLeft = management.byRecipient().filter((post) => (post.message as { type?: string }).type === "user_left");
     expect(userLeft).toEqual([{ connectionId: SENDER, message: expect.objectContaining({ type: "user_left", roomId: "general", userId: "bob" }) }]);
+  });
+
+  it("does keep a member that answers 410 while its record is young enough to be still connecting, and tell nobody it left", async () => {
+    // prepare: the conditional delete finds the record written within the grace
+    management.answers.set("bob-1=", 410);
+    dynamo.on(DeleteCommand, { Key: { connectionId: "bob-1=" } }).rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+    // act
+    const result = await send({ type: "chat", message: "Hello" });
+    // assess
+    expect(result.statusCode).toBe(200);
+    expect(dynamo.commandCalls(UpdateCommand).filter((call) => call.args[0].input.TableName === "rooms")).toHaveLength(0);
+    expect(management.byRecipient().filter((post) => (post.message as { type?: string }).type === "user_left")).toEqual([]);
+    expect(management.byRecipient().find((post) => post.connectionId === SENDER)?.message).toMatchObject({ type: "chat", message: "Hello" });
   });
 
   it("does answer NOT_IN_ROOM and store nothing when the connection left every room", async () => {
@@ -167,6 +183,7 @@ describe("join_room", () => {
             { userId: "alice", username: "Alice" },
           ],
           history: [chat(older), chat(newer)],
+          timestamp: TIMESTAMP,
         },
       },
     ]);
@@ -194,6 +211,7 @@ describe("join_room", () => {
             { userId: "bob", username: "BOB" },
           ],
           history: [],
+          timestamp: TIMESTAMP,
         },
       },
     ]);
@@ -218,7 +236,7 @@ describe("leave_room", () => {
     // assess
     expect(management.byRecipient()).toEqual([
       { connectionId: "bob-1=", message: { type: "user_left", roomId: "general", userId: "alice", username: "Alice", timestamp: TIMESTAMP } },
-      { connectionId: SENDER, message: { type: "room_left", roomId: "general" } },
+      { connectionId: SENDER, message: { type: "room_left", roomId: "general", timestamp: TIMESTAMP } },
     ]);
   });
 
@@ -272,6 +290,7 @@ describe("room_list", () => {
             { roomId: "developers", members: 1 },
             { roomId: "general", members: 2 },
           ],
+          timestamp: TIMESTAMP,
         },
       },
     ]);
@@ -285,7 +304,7 @@ describe("typing_indicator", () => {
     await send({ type: "typing_indicator", isTyping: true });
     // assess
     expect(management.byRecipient()).toEqual([
-      { connectionId: "bob-1=", message: { type: "typing_indicator", roomId: "general", userId: "alice", username: "Alice", isTyping: true } },
+      { connectionId: "bob-1=", message: { type: "typing_indicator", roomId: "general", userId: "alice", username: "Alice", isTyping: true, timestamp: TIMESTAMP } },
     ]);
     expect(stored()).toHaveLength(0);
   });
@@ -321,7 +340,7 @@ describe("history", () => {
     await send({ type: "history", roomId: "general", before: cursor });
     // assess
     expect(dynamo.commandCalls(QueryCommand, { TableName: "messages" })[0].args[0].input).toMatchObject({ Limit: 50, ExpressionAttributeValues: { ":c": "room:general", ":before": item(2).sortKey } });
-    expect(management.byRecipient()[0].message).toEqual({ type: "history", roomId: "general", messages: [], nextBefore: null });
+    expect(management.byRecipient()[0].message).toEqual({ type: "history", roomId: "general", messages: [], nextBefore: null, timestamp: TIMESTAMP });
   });
 
   it("does page only the caller's own conversation with withUserId", async () => {
@@ -329,7 +348,7 @@ describe("history", () => {
     await send({ type: "history", withUserId: "bob" });
     // assess
     expect(dynamo.commandCalls(QueryCommand, { TableName: "messages" })[0].args[0].input.ExpressionAttributeValues).toEqual({ ":c": "dm:alice:bob" });
-    expect(management.byRecipient()[0].message).toEqual({ type: "history", withUserId: "bob", messages: [], nextBefore: null });
+    expect(management.byRecipient()[0].message).toEqual({ type: "history", withUserId: "bob", messages: [], nextBefore: null, timestamp: TIMESTAMP });
   });
 
   it.each([
@@ -411,7 +430,7 @@ describe("errors", () => {
     const result = await send({ type: "chat", message: "hi" }, "req-42");
     // assess
     const posts = management.byRecipient();
-    expect(posts).toEqual([{ connectionId: SENDER, message: { type: "error", code: "INTERNAL_ERROR", message: expect.stringContaining("req-42") } }]);
+    expect(posts).toEqual([{ connectionId: SENDER, message: { type: "error", code: "INTERNAL_ERROR", message: expect.stringContaining("req-42"), timestamp: TIMESTAMP } }]);
     expect(result.statusCode).toBe(500);
   });
 });

@@ -145,9 +145,20 @@ describe("validate-audio handler", () => {
     const result = await handler(event(), CONTEXT);
     // assess
     expect(result).toEqual({ status: "broadcast", delivered: 1 });
-    expect(deletesOn("connections")).toEqual([{ TableName: "connections", Key: { connectionId: "listener-1" } }]);
+    expect(deletesOn("connections")).toEqual([expect.objectContaining({ TableName: "connections", Key: { connectionId: "listener-1" }, ConditionExpression: expect.stringContaining("#connectedAt < :beforeMs") })]);
     expect(deletesOn("chunks")).toEqual([]);
     expect(listeners.posts.map((post) => post.connectionId).sort()).toEqual(["listener-1", "listener-2"]);
+  });
+
+  it("does keep a listener that answered 410 while its record is young enough to be still connecting, and still broadcast", async () => {
+    // prepare: the conditional delete finds the record written within the grace
+    listeners.answers.set("listener-1", 410);
+    dynamo.on(DeleteCommand, { TableName: "connections" }).rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+    // act
+    const result = await handler(event(), CONTEXT);
+    // assess
+    expect(result).toEqual({ status: "broadcast", delivered: 1 });
+    expect(deletesOn("connections")).toHaveLength(1);
   });
 
   it("does keep the listener's record and resolve when a post fails for a reason other than 410", async () => {

@@ -38,12 +38,15 @@ interface Turn {
   now: string;
 }
 
-/** Posts to some connections; each one that answers 410 is removed with its room membership, and its room told. */
+/**
+ * Posts to some connections; each one that answers 410 is removed with its room membership, and its room told. Every
+ * server message carries an ISO `timestamp`: its own (a chat message's, from the archive) or the turn's.
+ */
 async function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<number> {
   return postToConnections(
     { post: connectionPoster(turn.endpoint).asPost, membership, typeField, logger },
     recipients,
-    { [typeField]: payload.type, ...withoutType(payload) },
+    { [typeField]: payload.type, ...withoutType(payload), timestamp: payload.timestamp ?? turn.now },
   );
 }
 
@@ -150,7 +153,7 @@ export const handler = async (event: WebSocketEvent): Promise<WebSocketResult> =
   const { connectionId, domainName, stage, requestId } = event.requestContext;
   startInvocation(logger, { connectionId, requestId });
   const endpoint = managementEndpoint(domainName, stage);
-  return answerOrReplyWithError(event, { field: typeField, logger, post: connectionPoster(endpoint).asPost, internalMessage: "Message could not be handled" }, async () => {
+  return answerOrReplyWithError(event, { field: typeField, logger, post: connectionPoster(endpoint).asPost, timestamped: true, internalMessage: "Message could not be handled" }, async () => {
     const { outcome, item } = await takeConnectionToken(documents, connectionsBinding.tableName, connectionId, { ratePerSecond: limits.ratePerSecond, burst: limits.rateBurst });
     if (outcome === "not-connected" || !item) throw new NotConnectedError(`Connection ${connectionId} is not registered; reconnect`);
     if (outcome === "limited") throw new RateLimitedError(`More than ${limits.ratePerSecond} messages a second (burst ${limits.rateBurst}); slow down`);

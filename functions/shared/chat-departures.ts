@@ -22,7 +22,7 @@ export async function postToConnections(options: RoomPostOptions, recipients: re
       post,
       logger,
       remove: async (gone) => {
-        const old = await membership.remove(gone);
+        const old = await membership.removeGone(gone);
         return typeof old?.roomId === "string" ? old : undefined;
       },
       announce: async (old) => {

@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ROOM_ATTRIBUTE, USER_ATTRIBUTE, type ChatConnection } from "./chat-connection";
-import { ConnectionStore } from "./connection-store";
+import { ConnectionStore, isConditionFailure } from "./connection-store";
 import type { RoomDirectory } from "./chat-rooms";
 import { indexOn, type TableBinding } from "./table-binding";
 
@@ -9,10 +8,6 @@ export interface Member {
   connectionId: string;
   userId: string;
   username: string;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException";
 }
 
 /**
@@ -87,6 +82,16 @@ export class ChatMembership {
       new DeleteCommand({ TableName: this.connections.tableName, Key: { connectionId }, ReturnValues: "ALL_OLD" }),
     );
     const old = result.Attributes;
+    if (typeof old?.[ROOM_ATTRIBUTE] === "string") await this.rooms.leave(old[ROOM_ATTRIBUTE]);
+    return old;
+  }
+
+  /**
+   * Removes, with its room membership, a connection that a post found gone (410), unless its record is so young that it
+   * may still be connecting (ConnectionStore.removeGone); the record it had, or undefined when nothing was removed.
+   */
+  async removeGone(connectionId: string): Promise<ChatConnection | undefined> {
+    const old = await this.store.removeGone(connectionId);
     if (typeof old?.[ROOM_ATTRIBUTE] === "string") await this.rooms.leave(old[ROOM_ATTRIBUTE]);
     return old;
   }

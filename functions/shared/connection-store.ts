@@ -3,9 +3,24 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, typ
 import { EnvironmentError } from "./env";
 import { indexOn, type TableBinding } from "./table-binding";
 
+/**
+ * How long after its record is written a connection that answers 410 is taken to be still connecting, not gone. API
+ * Gateway answers 410 to a post to a connection whose `$connect` has not returned yet, and `$connect` writes the record
+ * before it returns, so a broadcast that finds the record in that window must leave it. A connection that really went
+ * away that early is removed by its `$disconnect`, or else by the TTL.
+ */
+export const CONNECTING_GRACE_MS = 10_000;
+
+/** Whether a DynamoDB write failed on its condition. */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException";
+}
+
 /** What every stack's connection record has; each stack adds its own attributes (channel, room, gameId, status ...). */
 export interface StoredConnection {
   connectionId: string;
+  /** When `$connect` wrote the record: epoch milliseconds, or an ISO timestamp where the stack's seed says so. */
+  connectedAt: number | string;
   /** Epoch seconds after which DynamoDB's TTL removes the record, written under the table's TTL attribute. */
   expiresAt: number;
 }
@@ -44,6 +59,31 @@ export class ConnectionStore<R extends StoredConnection> {
     await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { connectionId } }));
   }
 
+  /**
+   * Deletes the record of a connection that a post found gone (410) and returns it, unless the record is younger than
+   * CONNECTING_GRACE_MS: that connection may still be in its `$connect` (see CONNECTING_GRACE_MS). `connectedAt` is
+   * compared in either of its forms, epoch milliseconds or ISO. Undefined when there was no record or it is that young.
+   */
+  async removeGone(connectionId: string, now = Date.now()): Promise<R | undefined> {
+    const before = now - CONNECTING_GRACE_MS;
+    try {
+      const result = await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { connectionId },
+          ConditionExpression: "attribute_not_exists(#connectedAt) OR #connectedAt < :beforeMs OR #connectedAt < :beforeIso",
+          ExpressionAttributeNames: { "#connectedAt": "connectedAt" },
+          ExpressionAttributeValues: { ":beforeMs": before, ":beforeIso": new Date(before).toISOString() },
+          ReturnValues: "ALL_OLD",
+        }),
+      );
+      return result.Attributes ? this.fromItem(result.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** Sets some attributes of an existing record (a disconnect that keeps the record, a room change); false when there is none. */
   async update(connectionId: string, changes: Partial<Omit<R, "connectionId">>): Promise<boolean> {
     const entries = Object.entries(this.toItem(changes as Partial<R>)).filter(([, value]) => value !== undefined);
@@ -61,7 +101,7 @@ export class ConnectionStore<R extends StoredConnection> {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException") return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

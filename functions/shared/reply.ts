@@ -29,10 +29,21 @@ export async function sendToConnection(address: ConnectionAddress, payload: unkn
   }
 }
 
-/** Tells the client what went wrong, as `{"<field>": "error", "code", "message"}` with the field its API routes on. */
-export async function replyWithError(address: ConnectionAddress, error: ClientError, field: string, logger: Logger, post?: ConnectionPost): Promise<void> {
+export interface ErrorReplyOptions {
+  /** How the reply reaches the connection. @default - the signed keep-alive poster of the connection's API */
+  post?: ConnectionPost;
+  /** Whether the reply carries an ISO `timestamp`, as every server message of some protocols does. @default false */
+  timestamped?: boolean;
+}
+
+/**
+ * Tells the client what went wrong, as `{"<field>": "error", "code", "message"}` with the field its API routes on,
+ * and the `timestamp` when the protocol stamps its messages.
+ */
+export async function replyWithError(address: ConnectionAddress, error: ClientError, field: string, logger: Logger, options: ErrorReplyOptions = {}): Promise<void> {
   logger.info("Client error", { code: error.code, reason: error.message });
-  await sendToConnection(address, errorReply(error, field), logger, post);
+  const reply = options.timestamped ? { ...errorReply(error, field), timestamp: new Date().toISOString() } : errorReply(error, field);
+  await sendToConnection(address, reply, logger, options.post);
 }
 
 export interface MessageReplies {
@@ -41,6 +52,8 @@ export interface MessageReplies {
   logger: Logger;
   /** How the reply reaches the connection. @default - the signed keep-alive poster of the connection's API */
   post?: ConnectionPost;
+  /** Whether the error reply carries an ISO `timestamp`. @default false */
+  timestamped?: boolean;
   /** What an unexpected failure tells the client it was doing, e.g. "Message could not be handled". */
   internalMessage: string;
 }
@@ -58,7 +71,7 @@ export async function answerOrReplyWithError(event: WebSocketEvent, replies: Mes
   } catch (error) {
     const clientError = error instanceof ClientError ? error : new InternalError(`${replies.internalMessage} (request ${requestId})`);
     if (!(error instanceof ClientError)) replies.logger.error("Unexpected failure", { error: error as Error });
-    await replyWithError({ domainName, stage, connectionId }, clientError, replies.field, replies.logger, replies.post);
+    await replyWithError({ domainName, stage, connectionId }, clientError, replies.field, replies.logger, { post: replies.post, timestamped: replies.timestamped });
     return { statusCode: clientError.status };
   }
 }

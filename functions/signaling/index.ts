@@ -42,19 +42,14 @@ function seats(gameId: string): Promise<Seat[]> {
   return store.queryBy(GAME_ATTRIBUTE, gameId, ["playerId", "connectedAt"]);
 }
 
-/** Posts to some connections; each one that answers 410 is removed and its game's others are told `peer-left`. */
+/** Posts to some connections; each one that answers 410 (and is not still connecting) is removed and its game's others are told `peer-left`. */
 function post(turn: Turn, recipients: readonly string[], payload: Record<string, unknown>): Promise<BroadcastResult> {
   const { type, ...rest } = payload;
   return postAnnouncingDepartures(
     {
       post: connectionPoster(turn.endpoint).asPost,
       logger,
-      remove: async (gone) => {
-        const old = await store.get(gone);
-        if (!old) return undefined;
-        await store.remove(gone);
-        return old;
-      },
+      remove: (gone) => store.removeGone(gone),
       announce: async (old) => ({
         recipients: (await seats(old.gameId)).filter((seat) => seat.playerId !== old.playerId).map((seat) => seat.connectionId),
         payload: { [typeField]: "peer-left", gameId: old.gameId, playerId: old.playerId },

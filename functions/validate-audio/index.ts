@@ -134,7 +134,7 @@ export const handler = async (event: { id?: string; detail?: unknown }, context:
         status: AudioStatus.Validated,
       },
     },
-    onGone: (connectionId) => connections.remove(connectionId),
+    onGone: async (connectionId) => void (await connections.removeGone(connectionId)),
     onError: (connectionId, error) => logger.warn("Broadcast to a listener failed", { listener: connectionId, error: error as Error }),
   });
   metrics.addMetric("BroadcastDeliveries", MetricUnit.Count, result.delivered);

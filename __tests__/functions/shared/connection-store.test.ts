@@ -152,7 +152,7 @@ describe("ConnectionStore", () => {
 });
 
 describe("ConnectionStore with another stack's table", () => {
-  const signaling = new ConnectionStore<{ connectionId: string; gameId: string; expiresAt: number }>(documents, {
+  const signaling = new ConnectionStore<{ connectionId: string; gameId: string; connectedAt: string; expiresAt: number }>(documents, {
     variable: "CONNECTIONS_TABLE",
     tableName: "poker-connections",
     ttlAttribute: "ttl",
@@ -162,13 +162,14 @@ describe("ConnectionStore with another stack's table", () => {
   it("does write and read expiresAt under the binding's TTL attribute when the table calls it ttl", async () => {
     // prepare
     dynamo.on(PutCommand).resolves({});
-    dynamo.on(GetCommand).resolves({ Item: { connectionId: "c9", gameId: "g1", ttl: 1_700_007_200 } });
+    const connectedAt = "2025-01-02T03:04:05.678Z";
+    dynamo.on(GetCommand).resolves({ Item: { connectionId: "c9", gameId: "g1", connectedAt, ttl: 1_700_007_200 } });
     // act
-    await signaling.put({ connectionId: "c9", gameId: "g1", expiresAt: 1_700_007_200 });
+    await signaling.put({ connectionId: "c9", gameId: "g1", connectedAt, expiresAt: 1_700_007_200 });
     const found = await signaling.get("c9");
     // assess
-    expect(dynamo.commandCalls(PutCommand)[0].args[0].input.Item).toEqual({ connectionId: "c9", gameId: "g1", ttl: 1_700_007_200 });
-    expect(found).toEqual({ connectionId: "c9", gameId: "g1", expiresAt: 1_700_007_200 });
+    expect(dynamo.commandCalls(PutCommand)[0].args[0].input.Item).toEqual({ connectionId: "c9", gameId: "g1", connectedAt, ttl: 1_700_007_200 });
+    expect(found).toEqual({ connectionId: "c9", gameId: "g1", connectedAt, expiresAt: 1_700_007_200 });
   });
 
   it("does query the index the binding names for the attribute", async () => {
