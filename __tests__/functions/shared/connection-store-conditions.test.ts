@@ -2,12 +2,12 @@
  * The connection store's conditional removal of a connection a post found gone, evaluated by a real DynamoDB
  * implementation (dynalite, as the local runtime runs it) rather than by a mock, which would only echo it back.
  */
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONNECTING_GRACE_MS, ConnectionStore, type StoredConnection } from "../../../functions/shared/connection-store";
-import { startDynamoDb, type LocalDynamoDb } from "../../../local/dynamodb/dynalite";
+import type { LocalDynamoDb } from "../../../local/dynamodb/dynalite";
+import { startLocalTable } from "./local-table";
 
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
 let dynamo: LocalDynamoDb;
@@ -15,16 +15,7 @@ let documents: DynamoDBDocumentClient;
 let store: ConnectionStore<StoredConnection>;
 
 beforeAll(async () => {
-  dynamo = await startDynamoDb({ region: "us-east-1" });
-  await dynamo.client.send(
-    new CreateTableCommand({
-      TableName: "connections",
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "connectionId", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "connectionId", KeyType: "HASH" }],
-    }),
-  );
-  documents = DynamoDBDocumentClient.from(dynamo.client);
+  ({ dynamo, documents } = await startLocalTable("connections", "connectionId"));
   store = new ConnectionStore(documents, { variable: "CONNECTIONS_TABLE", tableName: "connections", ttlAttribute: "ttl", indexes: [] });
 });
 

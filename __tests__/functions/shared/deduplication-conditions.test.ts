@@ -2,28 +2,19 @@
  * The ledger's condition expressions evaluated by a real DynamoDB implementation (dynalite, as the local runtime
  * runs it) rather than by a mock, which would only echo them back.
  */
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeduplicationLedger } from "../../../functions/shared/deduplication";
-import { startDynamoDb, type LocalDynamoDb } from "../../../local/dynamodb/dynalite";
+import type { LocalDynamoDb } from "../../../local/dynamodb/dynalite";
+import { startLocalTable } from "./local-table";
 
 let dynamo: LocalDynamoDb;
 let documents: DynamoDBDocumentClient;
 let ledger: DeduplicationLedger;
 
 beforeAll(async () => {
-  dynamo = await startDynamoDb({ region: "us-east-1" });
-  await dynamo.client.send(
-    new CreateTableCommand({
-      TableName: "chunks",
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "chunkId", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "chunkId", KeyType: "HASH" }],
-    }),
-  );
-  documents = DynamoDBDocumentClient.from(dynamo.client);
+  ({ dynamo, documents } = await startLocalTable("chunks", "chunkId"));
   ledger = new DeduplicationLedger(documents, { variable: "CHUNKS_TABLE", tableName: "chunks", ttlAttribute: "expiresAt", indexes: [] }, 600);
 });
 
