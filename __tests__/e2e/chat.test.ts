@@ -30,6 +30,16 @@ async function join(username: string, query: Record<string, string> = {}): Promi
   return openJsonClient(runtime.endpoints.stacks.chat.websocket!.url, { token: await tokenFor(username), ...query });
 }
 
+/** Writes a connection record that no socket of the gateway stands behind; the client to read the tables with. */
+async function recordWithoutSocket(record: { connectionId: string; roomId: string; userId: string; username: string; connectedAt: number }) {
+  const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  const tables = runtime.endpoints.stacks.chat.tables;
+  const { connectedAt, ...strings } = record;
+  const item = Object.fromEntries(Object.entries(strings).map(([name, value]) => [name, { S: value }]));
+  await dynamodb.send(new PutItemCommand({ TableName: tables.connections, Item: { ...item, connectedAt: { N: String(connectedAt) }, expiresAt: { N: "9999999999" } } }));
+  return { dynamodb, tables };
+}
+
 describe("the chat stack, run locally", () => {
   it("does deliver a chat message to the whole room, the sender included, and keep it for history", async () => {
     // prepare
@@ -177,14 +187,7 @@ describe("the chat stack, run locally", () => {
     // prepare: a record whose connection is gone without a $disconnect (a crash), in a room with two live members
     const owen = await join("owen", { roomId: "stale" });
     const pia = await join("pia", { roomId: "stale" });
-    const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-    const tables = runtime.endpoints.stacks.chat.tables;
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: tables.connections,
-        Item: { connectionId: { S: "vanished=" }, roomId: { S: "stale" }, userId: { S: "quinn" }, username: { S: "Quinn" }, connectedAt: { N: "0" }, expiresAt: { N: "9999999999" } },
-      }),
-    );
+    const { dynamodb, tables } = await recordWithoutSocket({ connectionId: "vanished=", roomId: "stale", userId: "quinn", username: "Quinn", connectedAt: 0 });
     await dynamodb.send(new UpdateItemCommand({ TableName: tables.rooms, Key: { roomId: { S: "stale" } }, UpdateExpression: "ADD members :one", ExpressionAttributeValues: { ":one": { N: "1" } } }));
     // act
     owen.send({ type: "chat", message: "anyone there?" });
@@ -205,14 +208,7 @@ describe("the chat stack, run locally", () => {
     // prepare: a record written just now for a connection the gateway does not hold yet, as during its $connect
     const rex = await join("rex", { roomId: "connecting" });
     const sam = await join("sam", { roomId: "connecting" });
-    const dynamodb = new DynamoDBClient({ endpoint: runtime.endpoints.services.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-    const tables = runtime.endpoints.stacks.chat.tables;
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: tables.connections,
-        Item: { connectionId: { S: "connecting=" }, roomId: { S: "connecting" }, userId: { S: "tess" }, username: { S: "Tess" }, connectedAt: { N: String(Date.now()) }, expiresAt: { N: "9999999999" } },
-      }),
-    );
+    const { dynamodb, tables } = await recordWithoutSocket({ connectionId: "connecting=", roomId: "connecting", userId: "tess", username: "Tess", connectedAt: Date.now() });
     // act: the post to it answers 410; a second chat is the marker that the first one's handling is over
     rex.send({ type: "chat", message: "first" });
     rex.send({ type: "chat", message: "marker" });
