@@ -1,6 +1,7 @@
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ROOM_ATTRIBUTE, USER_ATTRIBUTE, type ChatConnection } from "./chat-connection";
-import { ConnectionStore, isConditionFailure } from "./connection-store";
+import { isConditionFailure } from "./condition-failure";
+import { ConnectionStore } from "./connection-store";
 import type { RoomDirectory } from "./chat-rooms";
 import { indexOn, type TableBinding } from "./table-binding";
 

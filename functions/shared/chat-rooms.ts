@@ -1,5 +1,5 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { isConditionFailure } from "./condition-failure";
 import { indexOn, type TableBinding } from "./table-binding";
 
 /**
@@ -12,10 +12,6 @@ export const LISTED_VALUE = "rooms";
 export interface RoomSummary {
   roomId: string;
   members: number;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException";
 }
 
 /** Member counts of chat rooms, kept with atomic updates (`ADD`), keyed by `roomId`. */

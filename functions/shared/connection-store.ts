@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "./condition-failure";
 import { EnvironmentError } from "./env";
 import { indexOn, type TableBinding } from "./table-binding";
 
@@ -10,11 +10,6 @@ import { indexOn, type TableBinding } from "./table-binding";
  * away that early is removed by its `$disconnect`, or else by the TTL.
  */
 export const CONNECTING_GRACE_MS = 10_000;
-
-/** Whether a DynamoDB write failed on its condition. */
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException";
-}
 
 /** What every stack's connection record has; each stack adds its own attributes (channel, room, gameId, status ...). */
 export interface StoredConnection {

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "./condition-failure";
 import { EnvironmentError } from "./env";
 import type { TableBinding } from "./table-binding";
 
@@ -75,9 +75,7 @@ export class DeduplicationLedger {
       await write();
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException") {
-        return false;
-      }
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "./condition-failure";
 
 export interface BucketState {
   tokens: number;
@@ -73,7 +73,7 @@ export async function takeConnectionToken(
       );
       return { outcome: "allowed", item };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException")) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
   return { outcome: "limited", item: last };
