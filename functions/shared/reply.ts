@@ -46,14 +46,10 @@ export async function replyWithError(address: ConnectionAddress, error: ClientEr
   await sendToConnection(address, reply, logger, options.post);
 }
 
-export interface MessageReplies {
+export interface MessageReplies extends ErrorReplyOptions {
   /** The body field the API routes on; the error reply carries `error` in it. */
   field: string;
   logger: Logger;
-  /** How the reply reaches the connection. @default - the signed keep-alive poster of the connection's API */
-  post?: ConnectionPost;
-  /** Whether the error reply carries an ISO `timestamp`. @default false */
-  timestamped?: boolean;
   /** What an unexpected failure tells the client it was doing, e.g. "Message could not be handled". */
   internalMessage: string;
 }
@@ -71,7 +67,7 @@ export async function answerOrReplyWithError(event: WebSocketEvent, replies: Mes
   } catch (error) {
     const clientError = error instanceof ClientError ? error : new InternalError(`${replies.internalMessage} (request ${requestId})`);
     if (!(error instanceof ClientError)) replies.logger.error("Unexpected failure", { error: error as Error });
-    await replyWithError({ domainName, stage, connectionId }, clientError, replies.field, replies.logger, { post: replies.post, timestamped: replies.timestamped });
+    await replyWithError({ domainName, stage, connectionId }, clientError, replies.field, replies.logger, replies);
     return { statusCode: clientError.status };
   }
 }
